@@ -1,0 +1,28 @@
+// Generated file. DO NOT MODIFY IT BY HAND.
+
+export interface Payload {
+  /**
+   * Name of the installed app (sent as `app`).
+   */
+  app_name?: string
+  /**
+   * Version of the installed app (sent as `apv`).
+   */
+  app_version?: string
+  /**
+   * Identifies the device to Convertro (sent as `sid`). Required by Convertro on every call.
+   */
+  device_id?: string
+  /**
+   * When the event happened. Sent as whole Unix seconds (`ts`), truncated.
+   */
+  timestamp?: string | number
+  /**
+   * User agent of the device (sent as `cua`).
+   */
+  user_agent?: string
+  /**
+   * IP address of the device (sent as `cip`).
+   */
+  ip?: string
+}

@@ -1,0 +1,27 @@
+/** The three Convertro server endpoints: `/api/{kind}/{clientName}/{siteId}/`. */
+export const CALL_KINDS = ['user', 'hit', 'install'] as const
+
+/** Plain `http://` is allowed only for these hosts, so local collectors can be used without TLS. */
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
+
+/** Statuses Convertro's contract retries; every other non-2xx answer is final. */
+export const RETRYABLE_STATUSES = new Set([408, 429])
+
+/** Convertro answers errors in plain text; keep enough of it to diagnose without bloating logs. */
+export const MAX_ERROR_BODY_LENGTH = 500
+
+/** Convertro takes one event per call: a batch sends this many calls at once, no more. */
+export const BATCH_CONCURRENCY = 10
+
+/** Each action's default trigger; trackEvent leaves the events that have their own action alone. */
+export const TRIGGERS = {
+  identifyUser: 'type = "identify"',
+  trackEvent: 'type = "track" and event != "Order Completed" and event != "Application Installed"',
+  orderCompleted: 'event = "Order Completed"',
+  appInstalled: 'event = "Application Installed"'
+}
+
+/** Convertro's sale event types (see the attribution table in the README). */
+export const SALE = 'sale'
+export const SALE_REPEAT = 'sale.repeat'
+export const SALE_NEW = 'sale.new'

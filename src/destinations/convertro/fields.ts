@@ -1,0 +1,42 @@
+import type { InputField } from '@segment/actions-core'
+
+// Presence is checked when the call is built, not with `required: true`: the schema check would throw
+// a generic validation error, where the contract wants a PayloadValidationError naming Convertro's parameter.
+
+export const device_id: InputField = {
+  label: 'Device ID',
+  description: 'Identifies the device to Convertro (sent as `sid`). Required by Convertro on every call.',
+  type: 'string',
+  default: { '@path': '$.context.device.id' }
+}
+
+export const timestamp: InputField = {
+  label: 'Timestamp',
+  description: 'When the event happened. Sent as whole Unix seconds (`ts`), truncated.',
+  type: 'datetime',
+  default: { '@path': '$.timestamp' }
+}
+
+export const user_agent: InputField = {
+  label: 'User Agent',
+  description: 'User agent of the device (sent as `cua`).',
+  type: 'string',
+  default: { '@path': '$.context.userAgent' }
+}
+
+export const ip: InputField = {
+  label: 'IP Address',
+  description: 'IP address of the device (sent as `cip`).',
+  type: 'string',
+  default: { '@path': '$.context.ip' }
+}
+
+/** The device context every Convertro call carries. */
+export const contextFields = { device_id, timestamp, user_agent, ip }
+
+export const order_id: InputField = {
+  label: 'Order ID',
+  description: 'The order id (sent as `eid`).',
+  type: 'string',
+  default: { '@path': '$.properties.order_id' }
+}

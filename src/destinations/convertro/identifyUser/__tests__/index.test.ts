@@ -1,0 +1,62 @@
+import { PayloadValidationError, createTestIntegration } from '@segment/actions-core'
+import Destination from '../../index'
+import { SETTINGS, convertro, expected, testEvent } from '../../__tests__/helpers'
+
+const testDestination = createTestIntegration(Destination)
+
+describe('Convertro.identifyUser', () => {
+  beforeEach(() => {
+    testDestination.responses = []
+  })
+
+  it('ties the device to the user id, and sends no traits', async () => {
+    const calls = convertro()
+    await testDestination.testAction('identifyUser', {
+      event: testEvent({ type: 'identify', userId: 'user-42', traits: { email: 'a@example.com', plan: 'pro' } }),
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    expect(calls).toEqual([expected('user', { id: 'user-42' })])
+  })
+
+  it('rejects an anonymous identify with a PayloadValidationError naming the user id, and sends nothing', async () => {
+    const calls = convertro()
+    const result = testDestination.testAction('identifyUser', {
+      event: testEvent({ type: 'identify', userId: null, anonymousId: 'anon-1' }),
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    await expect(result).rejects.toThrow(PayloadValidationError)
+    await expect(result).rejects.toThrow(/user id.*`id`/)
+    expect(calls).toEqual([])
+  })
+
+  it('rejects an event without a device id with a PayloadValidationError naming sid, and sends nothing', async () => {
+    const calls = convertro()
+    const result = testDestination.testAction('identifyUser', {
+      event: testEvent({ type: 'identify', userId: 'user-42', context: { userAgent: 'UA/1.0' } }),
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    await expect(result).rejects.toThrow(PayloadValidationError)
+    await expect(result).rejects.toThrow(/device id.*`sid`/)
+    expect(calls).toEqual([])
+  })
+
+  it('leaves out cua and cip when the event has no user agent or IP', async () => {
+    const calls = convertro()
+    await testDestination.testAction('identifyUser', {
+      event: testEvent({ type: 'identify', userId: 'user-42', context: { device: { id: 'device-1' } } }),
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    expect(calls).toEqual([
+      {
+        method: 'GET',
+        origin: 'https://acme.sp1.convertro.com',
+        path: '/api/user/acme/1234/',
+        query: { sid: 'device-1', ts: '1709634030', id: 'user-42' }
+      }
+    ])
+  })
+})

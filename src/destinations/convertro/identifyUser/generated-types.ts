@@ -1,0 +1,24 @@
+// Generated file. DO NOT MODIFY IT BY HAND.
+
+export interface Payload {
+  /**
+   * The user id (sent as `id`). Required.
+   */
+  user_id?: string
+  /**
+   * Identifies the device to Convertro (sent as `sid`). Required by Convertro on every call.
+   */
+  device_id?: string
+  /**
+   * When the event happened. Sent as whole Unix seconds (`ts`), truncated.
+   */
+  timestamp?: string | number
+  /**
+   * User agent of the device (sent as `cua`).
+   */
+  user_agent?: string
+  /**
+   * IP address of the device (sent as `cip`).
+   */
+  ip?: string
+}

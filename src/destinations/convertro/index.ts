@@ -1,0 +1,76 @@
+import type { DestinationDefinition, Preset } from '@segment/actions-core'
+import { defaultValues } from '@segment/actions-core'
+import type { Settings } from './generated-types'
+import { TRIGGERS } from './constants'
+import { requireSettings, resolveEndpoint } from './utils'
+import identifyUser from './identifyUser'
+import trackEvent from './trackEvent'
+import orderCompleted from './orderCompleted'
+import appInstalled from './appInstalled'
+
+const actions = { identifyUser, trackEvent, orderCompleted, appInstalled }
+
+/** An automatic preset subscribed to the action's default trigger, with its default mapping. */
+const preset = (partnerAction: keyof typeof actions): Preset => ({
+  name: actions[partnerAction].title,
+  subscribe: TRIGGERS[partnerAction],
+  partnerAction,
+  mapping: defaultValues(actions[partnerAction].fields),
+  type: 'automatic'
+})
+
+const destination: DestinationDefinition<Settings> = {
+  name: 'Convertro',
+  slug: 'actions-convertro',
+  mode: 'cloud',
+  description: 'Send identifies, events, orders and app installs to Convertro for multi-touch attribution.',
+
+  authentication: {
+    scheme: 'custom',
+    fields: {
+      account: {
+        label: 'Account',
+        description: 'Your Convertro account name.',
+        type: 'string',
+        required: true
+      },
+      clientName: {
+        label: 'Client Name',
+        description: 'Your Convertro client name: the first path segment of every server call.',
+        type: 'string',
+        required: true
+      },
+      siteId: {
+        label: 'Site ID',
+        description: 'Your Convertro site id: the second path segment of every server call.',
+        type: 'string',
+        required: true
+      },
+      domain: {
+        label: 'Domain',
+        description:
+          'Your Convertro tracking host, e.g. acme.sp1.convertro.com (a host name, optionally with a port). Calls go to https://{domain}/api/…',
+        type: 'string',
+        required: true
+      },
+      hybridAttributionModel: {
+        label: 'Hybrid Attribution Model',
+        description:
+          'When on, an Order Completed with a boolean `repeat` property sends a plain `sale` as well as `sale.repeat` or `sale.new`.',
+        type: 'boolean',
+        default: false
+      }
+    },
+    // Convertro has no endpoint that checks credentials: validate the settings themselves, offline.
+    testAuthentication: (_request, { settings }) => {
+      requireSettings(settings, ['account', 'clientName', 'siteId', 'domain'])
+      resolveEndpoint(settings)
+      return true
+    }
+  },
+
+  presets: [preset('identifyUser'), preset('trackEvent'), preset('orderCompleted'), preset('appInstalled')],
+  actions
+}
+
+export default destination

@@ -1,0 +1,53 @@
+import type { ActionDefinition } from '@segment/actions-core'
+import type { Settings } from '../generated-types'
+import type { Payload } from './generated-types'
+import { SALE, SALE_NEW, SALE_REPEAT, TRIGGERS } from '../constants'
+import { contextFields, order_id } from '../fields'
+import { send, sendBatch } from '../request'
+import { amount, convertroCall, readBoolean, requireId } from '../utils'
+
+/**
+ * Convertro's sale types for an order: `sale.repeat` / `sale.new` when `repeat` is a boolean, plus a plain
+ * `sale` under the hybrid attribution model; a plain `sale` alone when `repeat` is unknown.
+ */
+export function saleTypes(repeat: boolean | undefined, hybridAttributionModel: boolean | undefined): string[] {
+  if (repeat === undefined) return [SALE]
+  const specific = repeat ? SALE_REPEAT : SALE_NEW
+  return hybridAttributionModel ? [specific, SALE] : [specific]
+}
+
+const toCalls = (payload: Payload, settings: Settings) => {
+  const eid = requireId(payload.order_id, 'order id', 'eid')
+  const val = amount(payload.order?.total, payload.order?.revenue)
+  const repeat = readBoolean(payload.order?.repeat)
+  return saleTypes(repeat, settings.hybridAttributionModel).map((typ) =>
+    convertroCall('hit', payload, { typ, val, eid })
+  )
+}
+
+const action: ActionDefinition<Settings, Payload> = {
+  title: 'Order Completed',
+  description:
+    'Send a completed order to Convertro as a sale: `sale.repeat` or `sale.new` for repeat and new customers, plus `sale` under the hybrid attribution model.',
+  defaultSubscription: TRIGGERS.orderCompleted,
+  fields: {
+    order_id: { ...order_id, description: 'The order id (sent as `eid`). Required.' },
+    order: {
+      label: 'Order',
+      description:
+        'The amount sent (`val`) is `total` when it is a number or a numeric string, else `revenue`, else 1. `repeat` (true or false) tells a repeat customer from a new one; any other value counts as unknown. Read as sent, so a value of the wrong type falls back instead of failing the event.',
+      type: 'object',
+      defaultObjectUI: 'keyvalue:only',
+      default: {
+        total: { '@path': '$.properties.total' },
+        revenue: { '@path': '$.properties.revenue' },
+        repeat: { '@path': '$.properties.repeat' }
+      }
+    },
+    ...contextFields
+  },
+  perform: (request, { payload, settings }) => send(request, settings, payload, toCalls),
+  performBatch: (request, { payload, settings }) => sendBatch(request, settings, payload, toCalls)
+}
+
+export default action

@@ -1,0 +1,112 @@
+import pLimit from 'p-limit'
+import {
+  ErrorCodes,
+  IntegrationError,
+  MultiStatusResponse,
+  RequestTimeoutError,
+  RetryableError,
+  getErrorCodeFromHttpStatus
+} from '@segment/actions-core'
+import type { ModifiedResponse, RequestClient } from '@segment/actions-core'
+import type { Settings } from './generated-types'
+import type { ConvertroCall, Endpoint } from './types'
+import { BATCH_CONCURRENCY, MAX_ERROR_BODY_LENGTH, RETRYABLE_STATUSES } from './constants'
+import { callUrl, resolveEndpoint, toSearchParams } from './utils'
+
+/** Builds an event's calls from its payload; throws a PayloadValidationError when the event is invalid. */
+export type CallBuilder<P> = (payload: P, settings: Settings) => ConvertroCall[]
+
+// actions-core's type lists only the statuses it retries by default; Convertro's contract retries every 5xx.
+type RetryableStatus = NonNullable<ConstructorParameters<typeof RetryableError>[1]>
+
+function isRetryable(status: number): boolean {
+  return RETRYABLE_STATUSES.has(status) || status >= 500
+}
+
+/** Classifies a non-2xx answer by Convertro's rules, not by actions-core's defaults. */
+function responseError(response: ModifiedResponse): Error {
+  const { status } = response
+  const body = (response.content ?? '').slice(0, MAX_ERROR_BODY_LENGTH)
+  const message = `Convertro answered ${status}${body ? `: ${body}` : ''}`
+  if (isRetryable(status)) return new RetryableError(message, status as RetryableStatus)
+  return new IntegrationError(message, getErrorCodeFromHttpStatus(status), status)
+}
+
+/** No answer at all (timeout, refused, reset): the event was not recorded, so it is safe to retry. */
+function networkError(error: unknown): RetryableError {
+  const detail = error instanceof Error ? error.message : String(error)
+  const timedOut = error instanceof RequestTimeoutError || (error as { code?: string })?.code === 'ETIMEDOUT'
+  return timedOut
+    ? new RetryableError(`Convertro did not answer in time: ${detail}`, 408)
+    : new RetryableError(`Could not reach Convertro: ${detail}`)
+}
+
+async function sendCall(request: RequestClient, endpoint: Endpoint, call: ConvertroCall): Promise<ModifiedResponse> {
+  let response: ModifiedResponse
+  try {
+    response = await request(callUrl(endpoint, call.kind), {
+      method: 'GET',
+      searchParams: toSearchParams(call.query),
+      throwHttpErrors: false,
+      // A redirect would send the event somewhere the settings never named.
+      redirect: 'manual'
+    })
+  } catch (error) {
+    throw networkError(error)
+  }
+  if (response.status < 200 || response.status > 299) throw responseError(response)
+  return response
+}
+
+/** Sends an event's calls in order; the first failure fails the event and later calls are not sent. */
+async function sendCalls(request: RequestClient, endpoint: Endpoint, calls: ConvertroCall[]) {
+  const responses: ModifiedResponse[] = []
+  for (const call of calls) responses.push(await sendCall(request, endpoint, call))
+  return responses
+}
+
+/** Sends one event. Settings and payload are checked before anything is sent. */
+export function send<P>(request: RequestClient, settings: Settings, payload: P, build: CallBuilder<P>) {
+  const endpoint = resolveEndpoint(settings)
+  return sendCalls(request, endpoint, build(payload, settings))
+}
+
+function errorEntry(error: unknown) {
+  const status = error instanceof IntegrationError || error instanceof RetryableError ? (error.status ?? 500) : 500
+  const code = (error as { code?: string }).code
+  return {
+    status,
+    errortype: code !== undefined && code in ErrorCodes ? (code as keyof typeof ErrorCodes) : undefined,
+    errormessage: error instanceof Error ? error.message : String(error)
+  }
+}
+
+/**
+ * Sends a batch, one result per event in order: an invalid or failed event gets its own error entry and
+ * never fails or re-sends its neighbours. Convertro takes one event per call, so a batch saves only wall
+ * time, by sending a bounded number of events at once.
+ */
+export async function sendBatch<P>(request: RequestClient, settings: Settings, payloads: P[], build: CallBuilder<P>) {
+  const endpoint = resolveEndpoint(settings)
+  const limit = pLimit(BATCH_CONCURRENCY)
+  const results = new MultiStatusResponse()
+  await Promise.all(
+    payloads.map((payload, index) =>
+      limit(async () => {
+        try {
+          const calls = build(payload, settings)
+          const responses = await sendCalls(request, endpoint, calls)
+          const last = responses[responses.length - 1]
+          results.setSuccessResponseAtIndex(index, {
+            status: last.status,
+            sent: { urls: calls.map((call) => `${callUrl(endpoint, call.kind)}?${toSearchParams(call.query)}`) },
+            body: last.content ?? ''
+          })
+        } catch (error) {
+          results.setErrorResponseAtIndex(index, errorEntry(error))
+        }
+      })
+    )
+  )
+  return results
+}

@@ -1,0 +1,43 @@
+import type { ActionDefinition } from '@segment/actions-core'
+import type { Settings } from '../generated-types'
+import type { Payload } from './generated-types'
+import { TRIGGERS } from '../constants'
+import { contextFields, order_id } from '../fields'
+import { send, sendBatch } from '../request'
+import { amount, convertroCall, requireId } from '../utils'
+
+const toCalls = (payload: Payload) => [
+  convertroCall('hit', payload, {
+    typ: requireId(payload.event_type, 'event type', 'typ'),
+    val: amount(payload.value?.revenue),
+    eid: payload.order_id
+  })
+]
+
+const action: ActionDefinition<Settings, Payload> = {
+  title: 'Track Event',
+  description: 'Send an event to Convertro as an attribution hit.',
+  defaultSubscription: TRIGGERS.trackEvent,
+  fields: {
+    event_type: {
+      label: 'Convertro Event Type',
+      description: 'The Convertro event type (sent as `typ`). Defaults to the Segment event name.',
+      type: 'string',
+      default: { '@path': '$.event' }
+    },
+    value: {
+      label: 'Event Value',
+      description:
+        '`revenue` is sent as the event value (`val`) when it is a number or a numeric string such as "50.99"; otherwise the value is 1. Read as sent, so a non-numeric value falls back instead of failing the event.',
+      type: 'object',
+      defaultObjectUI: 'keyvalue:only',
+      default: { revenue: { '@path': '$.properties.revenue' } }
+    },
+    order_id,
+    ...contextFields
+  },
+  perform: (request, { payload, settings }) => send(request, settings, payload, toCalls),
+  performBatch: (request, { payload, settings }) => sendBatch(request, settings, payload, toCalls)
+}
+
+export default action

@@ -1,0 +1,156 @@
+import Big from 'big.js'
+import { IntegrationError, PayloadValidationError } from '@segment/actions-core'
+import type { Settings } from './generated-types'
+import type { CallKind, ConvertroCall, ConvertroQuery, Endpoint, EventContext } from './types'
+import { LOOPBACK_HOSTS } from './constants'
+
+/** Non-retryable: a settings problem does not fix itself on a retry. */
+export class InvalidSettingsError extends IntegrationError {
+  constructor(message: string) {
+    super(message, 'INVALID_SETTINGS', 400)
+  }
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
+}
+
+// A plain decimal literal: no sign but minus, no spaces, no exponent, no leading dot.
+const DECIMAL = /^-?\d+(?:\.\d+)?$/
+
+/** A number or a plain decimal string as a plain decimal string (never exponent form); anything else is absent. */
+export function toDecimal(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return new Big(value).toFixed()
+  if (typeof value === 'string' && DECIMAL.test(value)) return new Big(value).toFixed()
+  return undefined
+}
+
+/** The first of the values that is a number, as a plain decimal; Convertro's default value is 1. */
+export function amount(...candidates: unknown[]): string {
+  for (const candidate of candidates) {
+    const decimal = toDecimal(candidate)
+    if (decimal !== undefined) return decimal
+  }
+  return '1'
+}
+
+/** Only a real boolean counts: the string "true" is not one. */
+export function readBoolean(value: unknown): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined
+}
+
+/**
+ * Event time as whole Unix seconds, truncated. Accepts what actions-core's `datetime` check accepts:
+ * ISO strings, epoch milliseconds as a number, and digit strings (13 digits: milliseconds, else seconds).
+ */
+export function toUnixSeconds(value: string | number | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined
+  let ms: number
+  if (typeof value === 'number') ms = value
+  else if (/^\d+$/.test(value)) ms = value.length === 13 ? Number(value) : Number(value) * 1000
+  else ms = Date.parse(value)
+  return Number.isFinite(ms) ? String(Math.trunc(ms / 1000)) : undefined
+}
+
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?'
+const HOSTNAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`, 'i')
+const IPV6 = /^\[[0-9a-f:.]+\]$/i
+// scheme://authority with at most a bare trailing slash: anything after it is a path, query or fragment.
+const DOMAIN = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/?#]*)\/?$/i
+
+/**
+ * The origin (`https://host[:port]`) for the `domain` setting. Only a bare host name (optionally with a
+ * port, an `http(s)://` prefix and a trailing slash) is accepted: anything that could make the URL parser
+ * resolve to another host or path is rejected rather than repaired.
+ */
+export function parseDomain(domain: unknown): string {
+  const invalid = (why: string) =>
+    new InvalidSettingsError(`The "domain" setting ${JSON.stringify(domain)} is invalid: ${why}.`)
+  if (typeof domain !== 'string') throw invalid('it must be a host name such as acme.sp1.convertro.com')
+  if (/\s/.test(domain)) throw invalid('it must not contain whitespace')
+  const match = DOMAIN.exec(domain)
+  if (!match) throw invalid('it must be a host name only, without a path, query or fragment')
+  const scheme = (match[1] ?? 'https').toLowerCase()
+  const authority = match[2]
+  if (scheme !== 'https' && scheme !== 'http') throw invalid('only https:// (or http:// for loopback) is allowed')
+  if (authority.includes('@')) throw invalid('it must not contain user info')
+
+  const [, host, port] = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(authority) ?? []
+  if (host === undefined || !(HOSTNAME.test(host) || IPV6.test(host))) throw invalid('it is not a valid host name')
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) throw invalid('the port is out of range')
+
+  let url: URL
+  try {
+    url = new URL(`${scheme}://${authority}/`)
+  } catch {
+    throw invalid('it is not a valid host name')
+  }
+  // The URL parser rewrites some names (`1234` becomes `0.0.4.210`): only a name that stays itself is safe.
+  if (!IPV6.test(host) && url.hostname !== host.toLowerCase()) throw invalid('it is not a canonical host name')
+  if (scheme === 'http' && !LOOPBACK_HOSTS.includes(url.hostname)) {
+    throw invalid(`http:// is only allowed for ${LOOPBACK_HOSTS.join(', ')}; use https://`)
+  }
+  return url.origin
+}
+
+/** Throws a non-retryable error naming every one of these settings that is missing (an empty string is missing). */
+export function requireSettings(settings: Settings, keys: readonly (keyof Settings)[]): void {
+  const missing = keys.filter((key) => isBlank(settings[key]))
+  if (missing.length > 0) {
+    throw new InvalidSettingsError(`Missing required setting${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}.`)
+  }
+}
+
+/** Where calls for these settings go. Throws a non-retryable error naming every missing or invalid setting. */
+export function resolveEndpoint(settings: Settings): Endpoint {
+  requireSettings(settings, ['clientName', 'siteId', 'domain'])
+  const { clientName, siteId } = settings
+  for (const [key, value] of Object.entries({ clientName, siteId })) {
+    // Percent-encoding keeps every other value inside its path segment, but URL parsers resolve dot segments.
+    if (value === '.' || value === '..') {
+      throw new InvalidSettingsError(`The "${key}" setting cannot be "${value}": it would change the request path.`)
+    }
+  }
+  return { origin: parseDomain(settings.domain), clientName: String(clientName), siteId: String(siteId) }
+}
+
+/** The URL of a call, without its query. */
+export function callUrl(endpoint: Endpoint, kind: CallKind): string {
+  const { origin, clientName, siteId } = endpoint
+  return `${origin}/api/${kind}/${encodeURIComponent(clientName)}/${encodeURIComponent(siteId)}/`
+}
+
+/** The query of a call; parameters with no value are left out (`0` and `false` are values). */
+export function toSearchParams(query: ConvertroQuery): URLSearchParams {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null) params.append(key, String(value))
+  }
+  return params
+}
+
+/** A Convertro call carrying the event's device context. Throws when the event lacks what Convertro requires. */
+export function convertroCall(
+  kind: CallKind,
+  context: EventContext,
+  params: Omit<ConvertroQuery, 'sid' | 'ts' | 'cua' | 'cip'> = {}
+): ConvertroCall {
+  if (isBlank(context.device_id)) {
+    throw new PayloadValidationError(
+      'Missing device id: Convertro requires `sid` on every call. Map "Device ID" (default: context.device.id).'
+    )
+  }
+  const ts = toUnixSeconds(context.timestamp)
+  if (ts === undefined) {
+    throw new PayloadValidationError('Missing or invalid timestamp: Convertro requires `ts` on every call.')
+  }
+  return { kind, query: { sid: String(context.device_id), ts, cua: context.user_agent, cip: context.ip, ...params } }
+}
+
+/** Throws a PayloadValidationError naming the field when a required id is missing. */
+export function requireId(value: string | undefined, field: string, param: string): string {
+  if (value === undefined || isBlank(value)) {
+    throw new PayloadValidationError(`Missing ${field}: Convertro requires \`${param}\` on this call.`)
+  }
+  return value
+}
