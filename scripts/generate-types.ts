@@ -40,7 +40,7 @@ async function generate(fields: Fields, name: string, style: prettier.Options): 
 
 /** Every generated-types.ts file of one destination, keyed by path, with its expected content. */
 async function typesFor(dir: string): Promise<Map<string, string>> {
-  const definition = (require(path.join(dir, 'index.ts')) as { default: AnyDefinition }).default
+  const definition = ((await import(path.join(dir, 'index.ts'))) as { default: AnyDefinition }).default
   const style = (await prettier.resolveConfig(path.join(dir, 'index.ts'))) ?? {}
   const files = new Map<string, string>()
   const settings = { ...definition.settings, ...definition.authentication?.fields }
