@@ -20,7 +20,7 @@ export const TS = '1709634030'
 export const CONTEXT_QUERY = { sid: 'device-1', ts: TS, cua: 'UA/1.0', cip: '203.0.113.7' }
 
 /** An event with a fixed time and device; `context` replaces the default one when given. */
-export function testEvent(event: Partial<SegmentEvent> = {}): Partial<SegmentEvent> {
+export function testEvent(event: Partial<SegmentEvent> = {}): SegmentEvent {
   return createTestEvent({
     timestamp: '2024-03-05T10:20:30.999Z',
     context: { device: { id: 'device-1' }, userAgent: 'UA/1.0', ip: '203.0.113.7' },
@@ -48,19 +48,29 @@ export function parseCall(method: string, url: URL): RecordedCall {
 type Reply = [number, string]
 
 /**
- * Answers every GET to `origin` and records it, in order. `replies` are used one per request; the last
- * one repeats. Compare the returned list as a whole: it is every request the destination made.
+ * Answers every GET to `origin` and records it, in order. `replies` are used one per request (the last
+ * one repeats), or chosen per call by a function. Compare the returned list as a whole: it is every
+ * request the destination made.
  */
-export function convertro(replies: Reply[] = [[200, 'OK']], origin = ORIGIN): RecordedCall[] {
+export function convertro(
+  replies: Reply[] | ((call: RecordedCall) => Reply) = [[200, 'OK']],
+  origin = ORIGIN
+): RecordedCall[] {
   const calls: RecordedCall[] = []
   nock(origin)
     .persist()
     .get(() => true)
     .reply(function (uri) {
-      calls.push(parseCall(this.req.method, new URL(uri, origin)))
-      return replies[Math.min(calls.length, replies.length) - 1]
+      const call = parseCall(this.req.method, new URL(uri, origin))
+      calls.push(call)
+      return typeof replies === 'function' ? replies(call) : replies[Math.min(calls.length, replies.length) - 1]
     })
   return calls
+}
+
+/** Calls in a stable order, for batches, whose events are sent concurrently. */
+export function sorted(calls: RecordedCall[]): RecordedCall[] {
+  return [...calls].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
 }
 
 /** The call we expect, with the event's context merged into its query. */

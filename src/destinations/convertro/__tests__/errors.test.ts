@@ -1,0 +1,133 @@
+import net from 'net'
+import nock from 'nock'
+import { IntegrationError, RetryableError, createTestIntegration } from '@segment/actions-core'
+import Destination from '../index'
+import { ORIGIN, SETTINGS, convertro, expected, testEvent } from './helpers'
+
+const testDestination = createTestIntegration(Destination)
+
+function trackEvent() {
+  return testDestination.testAction('trackEvent', {
+    event: testEvent({ type: 'track', event: 'Signed Up' }),
+    settings: SETTINGS,
+    useDefaultMappings: true
+  })
+}
+
+const HIT = expected('hit', { typ: 'Signed Up', val: '1' })
+
+describe('Convertro responses', () => {
+  beforeEach(() => {
+    testDestination.responses = []
+  })
+
+  it.each([200, 201, 202, 204, 299])('treats %i as success', async (status) => {
+    const calls = convertro([[status, '']])
+    await expect(trackEvent()).resolves.toHaveLength(1)
+    expect(calls).toEqual([HIT])
+  })
+
+  it.each([408, 429, 500, 501, 502, 503, 504, 505, 511, 520, 599])(
+    'makes %i retryable, with the status and body in the message',
+    async (status) => {
+      const calls = convertro([[status, 'try later']])
+      const error = await trackEvent().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RetryableError)
+      expect(error).toMatchObject({ status, message: `Convertro answered ${status}: try later` })
+      expect(calls).toEqual([HIT])
+    }
+  )
+
+  it.each([400, 401, 403, 404, 405, 409, 410, 413, 414, 422, 423, 451, 499])(
+    'makes %i final, with the status and body in the message',
+    async (status) => {
+      const calls = convertro([[status, 'bad request: sid']])
+      const error = await trackEvent().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(IntegrationError)
+      expect(error).not.toBeInstanceOf(RetryableError)
+      expect(error).toMatchObject({ status, message: `Convertro answered ${status}: bad request: sid` })
+      expect(calls).toEqual([HIT])
+    }
+  )
+
+  it.each([301, 302, 307, 308])('does not follow a %i redirect, and fails the event for good', async (status) => {
+    const origin = nock(ORIGIN)
+      .get(() => true)
+      .reply(status, '', { Location: 'https://elsewhere.example/collect' })
+    const elsewhere = nock('https://elsewhere.example')
+      .get(() => true)
+      .reply(200)
+    const error = await trackEvent().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(IntegrationError)
+    expect(error).not.toBeInstanceOf(RetryableError)
+    expect(error).toMatchObject({ status })
+    expect(origin.isDone()).toBe(true)
+    expect(elsewhere.isDone()).toBe(false)
+  })
+
+  it('keeps at most 500 characters of a long error body', async () => {
+    convertro([[400, 'x'.repeat(5000)]])
+    const error = (await trackEvent().catch((e: unknown) => e)) as Error
+    expect(error.message).toBe(`Convertro answered 400: ${'x'.repeat(500)}`)
+  })
+
+  describe('without an answer', () => {
+    let server: net.Server
+    let port: number
+
+    beforeEach(async () => {
+      // A real collector on loopback that drops every connection it accepts.
+      server = net.createServer((socket) => socket.destroy())
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      port = (server.address() as net.AddressInfo).port
+    })
+
+    afterEach(() => new Promise((resolve) => server.close(resolve)))
+
+    const identify = () =>
+      testDestination.testAction('identifyUser', {
+        event: testEvent({ type: 'identify', userId: 'user-42' }),
+        settings: { ...SETTINGS, domain: `http://127.0.0.1:${port}` },
+        useDefaultMappings: true
+      })
+
+    it('makes a reset connection retryable', async () => {
+      const error = await identify().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RetryableError)
+      expect((error as Error).message).toMatch(/^Could not reach Convertro: .*socket hang up/)
+    })
+
+    it('makes a refused connection retryable', async () => {
+      await new Promise((resolve) => server.close(resolve))
+      server = net.createServer()
+      const error = await identify().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RetryableError)
+      expect((error as Error).message).toMatch(/^Could not reach Convertro: .*ECONNREFUSED/)
+    })
+  })
+
+  it('makes a request that times out retryable', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] })
+    try {
+      let requests = 0
+      nock(ORIGIN)
+        .get(() => true)
+        .delay(10_500)
+        .reply(() => {
+          requests++
+          return [200, 'OK']
+        })
+      const result = trackEvent().catch((e: unknown) => e)
+      // actions-core's default request timeout is 10 s.
+      await jest.advanceTimersByTimeAsync(10_001)
+      const error = await result
+      expect(error).toBeInstanceOf(RetryableError)
+      expect(error).toMatchObject({ status: 408 })
+      expect((error as Error).message).toMatch(/^Convertro did not answer in time/)
+      expect(requests).toBe(1)
+    } finally {
+      nock.abortPendingRequests()
+      jest.useRealTimers()
+    }
+  })
+})

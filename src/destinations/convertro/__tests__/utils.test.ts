@@ -1,0 +1,174 @@
+import { IntegrationError, RetryableError } from '@segment/actions-core'
+import { amount, parseDomain, resolveEndpoint, toDecimal, toSearchParams, toUnixSeconds } from '../utils'
+import { SETTINGS } from './helpers'
+
+describe('Convertro domain setting', () => {
+  it.each([
+    ['acme.sp1.convertro.com', 'https://acme.sp1.convertro.com'],
+    ['ACME.sp1.Convertro.com', 'https://acme.sp1.convertro.com'],
+    ['https://acme.sp1.convertro.com/', 'https://acme.sp1.convertro.com'],
+    ['https://acme.sp1.convertro.com', 'https://acme.sp1.convertro.com'],
+    ['HTTPS://acme.sp1.convertro.com/', 'https://acme.sp1.convertro.com'],
+    ['acme.sp1.convertro.com/', 'https://acme.sp1.convertro.com'],
+    ['acme.sp1.convertro.com:8443', 'https://acme.sp1.convertro.com:8443'],
+    ['https://acme.sp1.convertro.com:443/', 'https://acme.sp1.convertro.com'],
+    ['localhost:3000', 'https://localhost:3000'],
+    ['http://localhost:3000', 'http://localhost:3000'],
+    ['http://127.0.0.1:3000/', 'http://127.0.0.1:3000'],
+    ['http://[::1]:3000', 'http://[::1]:3000'],
+    ['collector-1.example', 'https://collector-1.example']
+  ])('accepts %p as %p', (domain, origin) => {
+    expect(parseDomain(domain)).toBe(origin)
+  })
+
+  it.each([
+    ['a path', 'acme.sp1.convertro.com/api', /path, query or fragment/],
+    ['a path after a pasted URL', 'https://acme.sp1.convertro.com/x/', /path, query or fragment/],
+    ['a query', 'acme.sp1.convertro.com?x=1', /path, query or fragment/],
+    ['a fragment', 'acme.sp1.convertro.com#x', /path, query or fragment/],
+    ['user info', 'acme.sp1.convertro.com@evil.com', /user info/],
+    ['user info with a fragment', 'a.com#@evil.com', /path, query or fragment/],
+    ['user info in a URL', 'https://user:pw@acme.sp1.convertro.com/', /user info/],
+    ['a backslash', 'a.com\\evil.com', /not a valid host name/],
+    ['an encoded slash', 'a.com%2F..', /not a valid host name/],
+    ['leading whitespace', ' acme.sp1.convertro.com', /whitespace/],
+    ['trailing whitespace', 'acme.sp1.convertro.com ', /whitespace/],
+    ['a newline', 'acme.sp1.convertro.com\nevil.com', /whitespace/],
+    ['a tab inside', 'acme.sp1.\tconvertro.com', /whitespace/],
+    ['a trailing dot', 'acme.sp1.convertro.com.', /not a valid host name/],
+    ['an empty label', 'acme..convertro.com', /not a valid host name/],
+    ['a unicode homoglyph', 'аcme.sp1.convertro.com', /not a valid host name/],
+    ['an underscore', 'acme_1.convertro.com', /not a valid host name/],
+    ['a number the URL parser turns into an IP address', '1234', /canonical/],
+    ['a hex IP address', '0x7f.1', /canonical/],
+    ['http to a public host', 'http://acme.sp1.convertro.com', /http:\/\/ is only allowed/],
+    ['http to a private address', 'http://10.0.0.1', /http:\/\/ is only allowed/],
+    ['another scheme', 'ftp://acme.sp1.convertro.com', /only https:\/\//],
+    ['a scheme with nothing after it', 'https://', /not a valid host name/],
+    ['a port out of range', 'acme.sp1.convertro.com:70000', /port/],
+    ['port zero', 'acme.sp1.convertro.com:0', /port/],
+    ['an empty port', 'acme.sp1.convertro.com:', /not a valid host name/],
+    ['a malformed IPv6 address', '[::1', /not a valid host name/],
+    ['a non-string', 42, /host name such as/]
+  ])('rejects %s (%p), non-retryably, naming the setting', (_, domain, why) => {
+    let error: unknown
+    try {
+      parseDomain(domain)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(IntegrationError)
+    expect(error).not.toBeInstanceOf(RetryableError)
+    expect(error).toMatchObject({ status: 400, code: 'INVALID_SETTINGS' })
+    expect((error as Error).message).toMatch(/^The "domain" setting .* is invalid: /)
+    expect((error as Error).message).toMatch(why)
+  })
+})
+
+describe('Convertro endpoint from settings', () => {
+  it('resolves origin and path segments', () => {
+    expect(resolveEndpoint(SETTINGS)).toEqual({
+      origin: 'https://acme.sp1.convertro.com',
+      clientName: 'acme',
+      siteId: '1234'
+    })
+  })
+
+  it.each([
+    [{ clientName: '' }, 'Missing required setting: clientName.'],
+    [{ siteId: undefined }, 'Missing required setting: siteId.'],
+    [{ domain: '' }, 'Missing required setting: domain.'],
+    [{ clientName: '', siteId: '', domain: '' }, 'Missing required settings: clientName, siteId, domain.'],
+    [{ clientName: '   ' }, 'Missing required setting: clientName.']
+  ])('rejects %p: %s', (overrides, message) => {
+    expect(() => resolveEndpoint({ ...SETTINGS, ...overrides } as typeof SETTINGS)).toThrow(message)
+  })
+
+  it.each([
+    ['clientName', '.'],
+    ['clientName', '..'],
+    ['siteId', '..']
+  ])('rejects %s = %p, which would change the path', (key, value) => {
+    expect(() => resolveEndpoint({ ...SETTINGS, [key]: value })).toThrow(
+      `The "${key}" setting cannot be "${value}": it would change the request path.`
+    )
+  })
+})
+
+describe('Convertro numbers', () => {
+  it.each([
+    [50.99, '50.99'],
+    [0, '0'],
+    [-0, '0'],
+    [-3, '-3'],
+    [1e21, '1000000000000000000000'],
+    [1.5e-7, '0.00000015'],
+    [Number.MAX_SAFE_INTEGER, '9007199254740991'],
+    ['50.99', '50.99'],
+    ['-3', '-3'],
+    ['007', '7'],
+    ['12.50', '12.5'],
+    ['123456789012345678901234567890.5', '123456789012345678901234567890.5']
+  ])('sends %p as %p', (value, decimal) => {
+    expect(toDecimal(value)).toBe(decimal)
+  })
+
+  it.each([
+    NaN,
+    Infinity,
+    -Infinity,
+    'lots',
+    '',
+    ' 5',
+    '5 ',
+    '5e1',
+    '+5',
+    '.5',
+    '5.',
+    '1,000',
+    '0x10',
+    null,
+    true,
+    {},
+    []
+  ])('treats %p as absent', (value) => {
+    expect(toDecimal(value)).toBeUndefined()
+  })
+
+  it('picks the first number and falls back to 1', () => {
+    expect(amount('lots', undefined, 7)).toBe('7')
+    expect(amount(0, 7)).toBe('0')
+    expect(amount('lots', null)).toBe('1')
+    expect(amount()).toBe('1')
+  })
+})
+
+describe('Convertro timestamps', () => {
+  it.each([
+    ['2024-03-05T10:20:30.999Z', '1709634030'],
+    ['2024-03-05T10:20:30.000Z', '1709634030'],
+    ['2024-03-05T10:20:30Z', '1709634030'],
+    ['2024-03-05T11:20:30.5+01:00', '1709634030'],
+    [1709634030999, '1709634030'],
+    ['1709634030999', '1709634030'],
+    ['1709634030', '1709634030']
+  ])('sends %p as %p, truncated', (value, ts) => {
+    expect(toUnixSeconds(value)).toBe(ts)
+  })
+
+  it.each([undefined, '', 'yesterday', NaN])('treats %p as missing', (value) => {
+    expect(toUnixSeconds(value)).toBeUndefined()
+  })
+})
+
+describe('Convertro query', () => {
+  it('leaves out absent parameters and keeps 0 and false', () => {
+    const params = toSearchParams({ sid: 'd', ts: '1', cua: undefined, val: '0', eid: String(false) })
+    expect([...params]).toEqual([
+      ['sid', 'd'],
+      ['ts', '1'],
+      ['val', '0'],
+      ['eid', 'false']
+    ])
+  })
+})

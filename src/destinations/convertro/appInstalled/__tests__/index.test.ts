@@ -1,0 +1,52 @@
+import { PayloadValidationError, createTestIntegration } from '@segment/actions-core'
+import Destination from '../../index'
+import { SETTINGS, convertro, expected, testEvent } from '../../__tests__/helpers'
+
+const testDestination = createTestIntegration(Destination)
+
+const context = { device: { id: 'device-1' }, userAgent: 'UA/1.0', ip: '203.0.113.7' }
+
+function install(app?: Record<string, string>) {
+  return testDestination.testAction('appInstalled', {
+    event: testEvent({ type: 'track', event: 'Application Installed', context: app ? { ...context, app } : context }),
+    settings: SETTINGS,
+    useDefaultMappings: true
+  })
+}
+
+describe('Convertro.appInstalled', () => {
+  beforeEach(() => {
+    testDestination.responses = []
+  })
+
+  it('records the install with the app name and version', async () => {
+    const calls = convertro()
+    await install({ name: 'Acme Shop', version: '3.2.1' })
+    expect(calls).toEqual([expected('install', { app: 'Acme Shop', apv: '3.2.1' })])
+  })
+
+  it('leaves out the app name and version when the event has none', async () => {
+    const calls = convertro()
+    await install()
+    expect(calls).toEqual([expected('install', {})])
+  })
+
+  it('sends each of name and version on its own', async () => {
+    const calls = convertro()
+    await install({ version: '3.2.1' })
+    await install({ name: 'Acme Shop' })
+    expect(calls).toEqual([expected('install', { apv: '3.2.1' }), expected('install', { app: 'Acme Shop' })])
+  })
+
+  it('rejects an install without a device id and sends nothing', async () => {
+    const calls = convertro()
+    await expect(
+      testDestination.testAction('appInstalled', {
+        event: testEvent({ type: 'track', event: 'Application Installed', context: { app: { name: 'Acme Shop' } } }),
+        settings: SETTINGS,
+        useDefaultMappings: true
+      })
+    ).rejects.toThrow(PayloadValidationError)
+    expect(calls).toEqual([])
+  })
+})

@@ -1,0 +1,129 @@
+import { IntegrationError, PayloadValidationError, RetryableError, createTestIntegration } from '@segment/actions-core'
+import type { JSONObject } from '@segment/actions-core'
+import Destination from '../../index'
+import { SETTINGS, convertro, expected, sorted, testEvent } from '../../__tests__/helpers'
+
+const testDestination = createTestIntegration(Destination)
+
+function order(properties: JSONObject, hybridAttributionModel = false) {
+  return testDestination.testAction('orderCompleted', {
+    event: testEvent({ type: 'track', event: 'Order Completed', properties }),
+    settings: { ...SETTINGS, hybridAttributionModel },
+    useDefaultMappings: true
+  })
+}
+
+const hit = (typ: string, val = '1') => expected('hit', { typ, val, eid: 'o-1' })
+
+describe('Convertro.orderCompleted', () => {
+  beforeEach(() => {
+    testDestination.responses = []
+  })
+
+  describe('attribution table: repeat × hybridAttributionModel', () => {
+    it.each([
+      [true, false, ['sale.repeat']],
+      [false, false, ['sale.new']],
+      [undefined, false, ['sale']],
+      [true, true, ['sale.repeat', 'sale']],
+      [false, true, ['sale.new', 'sale']],
+      [undefined, true, ['sale']],
+      ['true', false, ['sale']],
+      ['true', true, ['sale']],
+      ['false', true, ['sale']],
+      [1, true, ['sale']],
+      [null, true, ['sale']]
+    ])('repeat = %p, hybrid = %p sends %p, the specific type first', async (repeat, hybrid, types) => {
+      const calls = convertro()
+      const properties: JSONObject = { order_id: 'o-1' }
+      if (repeat !== undefined) properties.repeat = repeat
+      await order(properties, hybrid)
+      expect(calls).toEqual(types.map((typ) => hit(typ)))
+    })
+  })
+
+  describe('amount: total, else revenue, else 1', () => {
+    it.each([
+      [{ total: 100, revenue: 90 }, '100'],
+      [{ revenue: 90 }, '90'],
+      [{}, '1'],
+      [{ total: 0, revenue: 90 }, '0'],
+      [{ total: '12.50', revenue: 90 }, '12.5'],
+      [{ total: 'lots', revenue: 90 }, '90'],
+      [{ total: 'lots', revenue: '-3' }, '-3'],
+      [{ total: '', revenue: 'n/a' }, '1'],
+      [{ total: null, revenue: null }, '1'],
+      [{ total: 1e21 }, '1000000000000000000000']
+    ])('%p sends val %p', async (amounts, val) => {
+      const calls = convertro()
+      await order({ order_id: 'o-1', ...amounts })
+      expect(calls).toEqual([hit('sale', val)])
+    })
+  })
+
+  it('sends the same eid, val and sid on both calls of a hybrid order', async () => {
+    const calls = convertro()
+    await order({ order_id: 'o-1', total: 20, repeat: false }, true)
+    expect(calls).toEqual([hit('sale.new', '20'), hit('sale', '20')])
+  })
+
+  it('rejects an order without an order id with a PayloadValidationError naming it, and sends nothing', async () => {
+    const calls = convertro()
+    const result = order({ total: 20 })
+    await expect(result).rejects.toThrow(PayloadValidationError)
+    await expect(result).rejects.toThrow(/order id.*`eid`/)
+    expect(calls).toEqual([])
+  })
+
+  it('fails the event with the second call’s error when it fails, after sending the first', async () => {
+    const calls = convertro([
+      [200, 'OK'],
+      [503, 'busy']
+    ])
+    const result = order({ order_id: 'o-1', repeat: true }, true)
+    await expect(result).rejects.toThrow(RetryableError)
+    await expect(result).rejects.toThrow('Convertro answered 503: busy')
+    expect(calls).toEqual([hit('sale.repeat'), hit('sale')])
+  })
+
+  it('does not send the second call when the first fails', async () => {
+    const calls = convertro([[400, 'bad sid']])
+    const result = order({ order_id: 'o-1', repeat: true }, true)
+    await expect(result).rejects.toThrow(IntegrationError)
+    await expect(result).rejects.toThrow('Convertro answered 400: bad sid')
+    expect(calls).toEqual([hit('sale.repeat')])
+  })
+
+  it('gives each order of a batch its own result: valid, invalid and failing', async () => {
+    const calls = convertro((call) => (call.query.eid === 'o-3' ? [500, 'down'] : [200, 'OK']))
+    await testDestination.testBatchAction('orderCompleted', {
+      events: [
+        testEvent({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-1', repeat: true } }),
+        testEvent({ type: 'track', event: 'Order Completed', properties: { total: 5 } }),
+        testEvent({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-3' } })
+      ],
+      settings: { ...SETTINGS, hybridAttributionModel: true },
+      useDefaultMappings: true
+    })
+    expect(sorted(calls)).toEqual(
+      sorted([
+        expected('hit', { typ: 'sale.repeat', val: '1', eid: 'o-1' }),
+        expected('hit', { typ: 'sale', val: '1', eid: 'o-1' }),
+        expected('hit', { typ: 'sale', val: '1', eid: 'o-3' })
+      ])
+    )
+    expect(testDestination.results[0].multistatus).toEqual([
+      expect.objectContaining({ status: 200 }),
+      expect.objectContaining({
+        status: 400,
+        errortype: 'PAYLOAD_VALIDATION_FAILED',
+        errormessage: expect.stringMatching(/order id/)
+      }),
+      expect.objectContaining({
+        status: 500,
+        errortype: 'RETRYABLE_ERROR',
+        errormessage: 'Convertro answered 500: down'
+      })
+    ])
+  })
+})
