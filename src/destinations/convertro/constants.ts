@@ -4,8 +4,8 @@ export const CALL_KINDS = ['user', 'hit', 'install'] as const
 /** Plain `http://` is allowed only for these hosts, so local collectors can be used without TLS. */
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
 
-/** Statuses Convertro's contract retries; every other non-2xx answer is final. */
-export const RETRYABLE_STATUSES = new Set([408, 429])
+/** 4xx statuses Convertro's contract retries, as it does every 5xx; every other non-2xx answer is final. */
+export const RETRYABLE_4XX = new Set([408, 429])
 
 /** Convertro answers errors in plain text; keep enough of it to diagnose without bloating logs. */
 export const MAX_ERROR_BODY_LENGTH = 500

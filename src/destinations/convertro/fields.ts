@@ -40,3 +40,24 @@ export const order_id: InputField = {
   type: 'string',
   default: { '@path': '$.properties.order_id' }
 }
+
+export const enable_batching: InputField = {
+  label: 'Enable Batching',
+  description:
+    'When enabled, Segment delivers events to this action in batches. Convertro takes one event per call, so each event still gets its own calls and its own result.',
+  type: 'boolean',
+  default: true
+}
+
+export const batch_size: InputField = {
+  label: 'Batch Size',
+  description: 'Most events Segment delivers in one batch.',
+  type: 'number',
+  unsafe_hidden: true,
+  minimum: 1,
+  maximum: 1000,
+  default: 100
+}
+
+/** The device context every Convertro call carries, and Segment's batching controls. */
+export const commonFields = { ...contextFields, enable_batching, batch_size }

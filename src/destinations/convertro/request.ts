@@ -10,7 +10,7 @@ import {
 import type { ModifiedResponse, RequestClient } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import type { ConvertroCall, Endpoint } from './types'
-import { BATCH_CONCURRENCY, MAX_ERROR_BODY_LENGTH, RETRYABLE_STATUSES } from './constants'
+import { BATCH_CONCURRENCY, MAX_ERROR_BODY_LENGTH, RETRYABLE_4XX } from './constants'
 import { callUrl, resolveEndpoint, toSearchParams } from './utils'
 
 /** Builds an event's calls from its payload; throws a PayloadValidationError when the event is invalid. */
@@ -20,7 +20,7 @@ export type CallBuilder<P> = (payload: P, settings: Settings) => ConvertroCall[]
 type RetryableStatus = NonNullable<ConstructorParameters<typeof RetryableError>[1]>
 
 function isRetryable(status: number): boolean {
-  return RETRYABLE_STATUSES.has(status) || status >= 500
+  return RETRYABLE_4XX.has(status) || status >= 500
 }
 
 /** Classifies a non-2xx answer by Convertro's rules, not by actions-core's defaults. */
@@ -42,11 +42,14 @@ function networkError(error: unknown): RetryableError {
 }
 
 async function sendCall(request: RequestClient, endpoint: Endpoint, call: ConvertroCall): Promise<ModifiedResponse> {
+  const url = callUrl(endpoint, call.kind)
+  const searchParams = toSearchParams(call.query)
   let response: ModifiedResponse
+  // Only the request itself is wrapped: an error here means Convertro never answered, so a retry is safe.
   try {
-    response = await request(callUrl(endpoint, call.kind), {
+    response = await request(url, {
       method: 'GET',
-      searchParams: toSearchParams(call.query),
+      searchParams,
       throwHttpErrors: false,
       // A redirect would send the event somewhere the settings never named.
       redirect: 'manual'
@@ -94,12 +97,11 @@ export async function sendBatch<P>(request: RequestClient, settings: Settings, p
     payloads.map((payload, index) =>
       limit(async () => {
         try {
-          const calls = build(payload, settings)
-          const responses = await sendCalls(request, endpoint, calls)
+          const responses = await sendCalls(request, endpoint, build(payload, settings))
           const last = responses[responses.length - 1]
           results.setSuccessResponseAtIndex(index, {
             status: last.status,
-            sent: { urls: calls.map((call) => `${callUrl(endpoint, call.kind)}?${toSearchParams(call.query)}`) },
+            sent: { urls: responses.map((response) => response.url) },
             body: last.content ?? ''
           })
         } catch (error) {

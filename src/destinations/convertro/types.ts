@@ -44,6 +44,6 @@ export interface EventContext {
 export interface Endpoint {
   /** `https://host[:port]` (or `http://` for loopback hosts). */
   origin: string
-  clientName: string
-  siteId: string
+  /** `/{clientName}/{siteId}/`, each segment percent-encoded. */
+  segments: string
 }

@@ -40,14 +40,14 @@ export function readBoolean(value: unknown): boolean | undefined {
 }
 
 /**
- * Event time as whole Unix seconds, truncated. Accepts what actions-core's `datetime` check accepts:
- * ISO strings, epoch milliseconds as a number, and digit strings (13 digits: milliseconds, else seconds).
+ * Event time as whole Unix seconds, truncated. Reads what actions-core's `datetime` check accepts: date
+ * strings, epoch milliseconds as a number, and numeric strings (13 characters: milliseconds, else seconds).
  */
 export function toUnixSeconds(value: string | number | undefined): string | undefined {
   if (value === undefined || value === '') return undefined
   let ms: number
   if (typeof value === 'number') ms = value
-  else if (/^\d+$/.test(value)) ms = value.length === 13 ? Number(value) : Number(value) * 1000
+  else if (String(Number(value)) === value) ms = value.length === 13 ? Number(value) : Number(value) * 1000
   else ms = Date.parse(value)
   return Number.isFinite(ms) ? String(Math.trunc(ms / 1000)) : undefined
 }
@@ -101,23 +101,29 @@ export function requireSettings(settings: Settings, keys: readonly (keyof Settin
   }
 }
 
+/** A setting as one percent-encoded path segment; `.` and `..` would be resolved away by URL parsers. */
+function pathSegment(key: 'clientName' | 'siteId', value: string): string {
+  if (value === '.' || value === '..') {
+    throw new InvalidSettingsError(`The "${key}" setting cannot be "${value}": it would change the request path.`)
+  }
+  try {
+    return encodeURIComponent(value)
+  } catch {
+    throw new InvalidSettingsError(`The "${key}" setting is not valid text (it contains an unpaired surrogate).`)
+  }
+}
+
 /** Where calls for these settings go. Throws a non-retryable error naming every missing or invalid setting. */
 export function resolveEndpoint(settings: Settings): Endpoint {
   requireSettings(settings, ['clientName', 'siteId', 'domain'])
-  const { clientName, siteId } = settings
-  for (const [key, value] of Object.entries({ clientName, siteId })) {
-    // Percent-encoding keeps every other value inside its path segment, but URL parsers resolve dot segments.
-    if (value === '.' || value === '..') {
-      throw new InvalidSettingsError(`The "${key}" setting cannot be "${value}": it would change the request path.`)
-    }
-  }
-  return { origin: parseDomain(settings.domain), clientName: String(clientName), siteId: String(siteId) }
+  const clientName = pathSegment('clientName', String(settings.clientName))
+  const siteId = pathSegment('siteId', String(settings.siteId))
+  return { origin: parseDomain(settings.domain), segments: `/${clientName}/${siteId}/` }
 }
 
 /** The URL of a call, without its query. */
 export function callUrl(endpoint: Endpoint, kind: CallKind): string {
-  const { origin, clientName, siteId } = endpoint
-  return `${origin}/api/${kind}/${encodeURIComponent(clientName)}/${encodeURIComponent(siteId)}/`
+  return `${endpoint.origin}/api/${kind}${endpoint.segments}`
 }
 
 /** The query of a call; parameters with no value are left out (`0` and `false` are values). */
@@ -147,8 +153,8 @@ export function convertroCall(
   return { kind, query: { sid: String(context.device_id), ts, cua: context.user_agent, cip: context.ip, ...params } }
 }
 
-/** Throws a PayloadValidationError naming the field when a required id is missing. */
-export function requireId(value: string | undefined, field: string, param: string): string {
+/** Throws a PayloadValidationError naming the field when a value Convertro requires is missing. */
+export function requireValue(value: string | undefined, field: string, param: string): string {
   if (value === undefined || isBlank(value)) {
     throw new PayloadValidationError(`Missing ${field}: Convertro requires \`${param}\` on this call.`)
   }

@@ -51,18 +51,27 @@ describe('Convertro responses', () => {
   )
 
   it.each([301, 302, 307, 308])('does not follow a %i redirect, and fails the event for good', async (status) => {
-    const origin = nock(ORIGIN)
+    const calls: string[] = []
+    nock(ORIGIN)
+      .persist()
       .get(() => true)
-      .reply(status, '', { Location: 'https://elsewhere.example/collect' })
-    const elsewhere = nock('https://elsewhere.example')
+      .reply((uri) => {
+        calls.push(`${ORIGIN}${uri}`)
+        return [status, '', { Location: 'https://elsewhere.example/collect' }]
+      })
+    nock('https://elsewhere.example')
+      .persist()
       .get(() => true)
-      .reply(200)
+      .reply((uri) => {
+        calls.push(`https://elsewhere.example${uri}`)
+        return [200, 'OK']
+      })
     const error = await trackEvent().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(IntegrationError)
     expect(error).not.toBeInstanceOf(RetryableError)
     expect(error).toMatchObject({ status })
-    expect(origin.isDone()).toBe(true)
-    expect(elsewhere.isDone()).toBe(false)
+    expect(calls).toHaveLength(1)
+    expect(calls[0]).toMatch(/^https:\/\/acme\.sp1\.convertro\.com\/api\/hit\/acme\/1234\/\?/)
   })
 
   it('keeps at most 500 characters of a long error body', async () => {
@@ -74,10 +83,15 @@ describe('Convertro responses', () => {
   describe('without an answer', () => {
     let server: net.Server
     let port: number
+    let connections: number
 
     beforeEach(async () => {
+      connections = 0
       // A real collector on loopback that drops every connection it accepts.
-      server = net.createServer((socket) => socket.destroy())
+      server = net.createServer((socket) => {
+        connections++
+        socket.destroy()
+      })
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
       port = (server.address() as net.AddressInfo).port
     })
@@ -95,6 +109,7 @@ describe('Convertro responses', () => {
       const error = await identify().catch((e: unknown) => e)
       expect(error).toBeInstanceOf(RetryableError)
       expect((error as Error).message).toMatch(/^Could not reach Convertro: .*socket hang up/)
+      expect(connections).toBe(1)
     })
 
     it('makes a refused connection retryable', async () => {
@@ -103,6 +118,7 @@ describe('Convertro responses', () => {
       const error = await identify().catch((e: unknown) => e)
       expect(error).toBeInstanceOf(RetryableError)
       expect((error as Error).message).toMatch(/^Could not reach Convertro: .*ECONNREFUSED/)
+      expect(connections).toBe(0)
     })
   })
 

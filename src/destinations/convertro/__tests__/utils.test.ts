@@ -67,10 +67,27 @@ describe('Convertro domain setting', () => {
 
 describe('Convertro endpoint from settings', () => {
   it('resolves origin and path segments', () => {
-    expect(resolveEndpoint(SETTINGS)).toEqual({
-      origin: 'https://acme.sp1.convertro.com',
-      clientName: 'acme',
-      siteId: '1234'
+    expect(resolveEndpoint(SETTINGS)).toEqual({ origin: 'https://acme.sp1.convertro.com', segments: '/acme/1234/' })
+  })
+
+  it('percent-encodes each path segment', () => {
+    expect(resolveEndpoint({ ...SETTINGS, clientName: 'acme corp/eu?#', siteId: '%2e%2e' }).segments).toBe(
+      '/acme%20corp%2Feu%3F%23/%252e%252e/'
+    )
+  })
+
+  it('rejects a value that cannot be encoded, non-retryably, naming the setting', () => {
+    let error: unknown
+    try {
+      resolveEndpoint({ ...SETTINGS, siteId: 'site\uD800' })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(IntegrationError)
+    expect(error).not.toBeInstanceOf(RetryableError)
+    expect(error).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^The "siteId" setting is not valid text/)
     })
   })
 
@@ -151,7 +168,9 @@ describe('Convertro timestamps', () => {
     ['2024-03-05T11:20:30.5+01:00', '1709634030'],
     [1709634030999, '1709634030'],
     ['1709634030999', '1709634030'],
-    ['1709634030', '1709634030']
+    ['1709634030', '1709634030'],
+    ['1709634030.5', '1709634030'],
+    ['-1', '-1']
   ])('sends %p as %p, truncated', (value, ts) => {
     expect(toUnixSeconds(value)).toBe(ts)
   })

@@ -2,7 +2,7 @@ import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { TRIGGERS } from '../constants'
-import { contextFields } from '../fields'
+import { commonFields } from '../fields'
 import { send, sendBatch } from '../request'
 import { convertroCall } from '../utils'
 
@@ -27,7 +27,7 @@ const action: ActionDefinition<Settings, Payload> = {
       type: 'string',
       default: { '@path': '$.context.app.version' }
     },
-    ...contextFields
+    ...commonFields
   },
   perform: (request, { payload, settings }) => send(request, settings, payload, toCalls),
   performBatch: (request, { payload, settings }) => sendBatch(request, settings, payload, toCalls)

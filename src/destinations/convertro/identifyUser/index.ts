@@ -2,13 +2,13 @@ import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { TRIGGERS } from '../constants'
-import { contextFields } from '../fields'
+import { commonFields } from '../fields'
 import { send, sendBatch } from '../request'
-import { convertroCall, requireId } from '../utils'
+import { convertroCall, requireValue } from '../utils'
 
 // Traits are never sent: Convertro accepts none, the call only ties the device to the user.
 const toCalls = (payload: Payload) => [
-  convertroCall('user', payload, { id: requireId(payload.user_id, 'user id', 'id') })
+  convertroCall('user', payload, { id: requireValue(payload.user_id, 'user id', 'id') })
 ]
 
 const action: ActionDefinition<Settings, Payload> = {
@@ -22,7 +22,7 @@ const action: ActionDefinition<Settings, Payload> = {
       type: 'string',
       default: { '@path': '$.userId' }
     },
-    ...contextFields
+    ...commonFields
   },
   perform: (request, { payload, settings }) => send(request, settings, payload, toCalls),
   performBatch: (request, { payload, settings }) => sendBatch(request, settings, payload, toCalls)

@@ -27,4 +27,12 @@ export interface Payload {
    * IP address of the device (sent as `cip`).
    */
   ip?: string
+  /**
+   * When enabled, Segment delivers events to this action in batches. Convertro takes one event per call, so each event still gets its own calls and its own result.
+   */
+  enable_batching?: boolean
+  /**
+   * Most events Segment delivers in one batch.
+   */
+  batch_size?: number
 }

@@ -2,9 +2,9 @@ import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { SALE, SALE_NEW, SALE_REPEAT, TRIGGERS } from '../constants'
-import { contextFields, order_id } from '../fields'
+import { commonFields, order_id } from '../fields'
 import { send, sendBatch } from '../request'
-import { amount, convertroCall, readBoolean, requireId } from '../utils'
+import { amount, convertroCall, readBoolean, requireValue } from '../utils'
 
 /**
  * Convertro's sale types for an order: `sale.repeat` / `sale.new` when `repeat` is a boolean, plus a plain
@@ -17,7 +17,7 @@ export function saleTypes(repeat: boolean | undefined, hybridAttributionModel: b
 }
 
 const toCalls = (payload: Payload, settings: Settings) => {
-  const eid = requireId(payload.order_id, 'order id', 'eid')
+  const eid = requireValue(payload.order_id, 'order id', 'eid')
   const val = amount(payload.order?.total, payload.order?.revenue)
   const repeat = readBoolean(payload.order?.repeat)
   return saleTypes(repeat, settings.hybridAttributionModel).map((typ) =>
@@ -44,7 +44,7 @@ const action: ActionDefinition<Settings, Payload> = {
         repeat: { '@path': '$.properties.repeat' }
       }
     },
-    ...contextFields
+    ...commonFields
   },
   perform: (request, { payload, settings }) => send(request, settings, payload, toCalls),
   performBatch: (request, { payload, settings }) => sendBatch(request, settings, payload, toCalls)

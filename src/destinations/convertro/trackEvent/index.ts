@@ -2,13 +2,13 @@ import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { TRIGGERS } from '../constants'
-import { contextFields, order_id } from '../fields'
+import { commonFields, order_id } from '../fields'
 import { send, sendBatch } from '../request'
-import { amount, convertroCall, requireId } from '../utils'
+import { amount, convertroCall, requireValue } from '../utils'
 
 const toCalls = (payload: Payload) => [
   convertroCall('hit', payload, {
-    typ: requireId(payload.event_type, 'event type', 'typ'),
+    typ: requireValue(payload.event_type, 'event type', 'typ'),
     val: amount(payload.value?.revenue),
     eid: payload.order_id
   })
@@ -34,7 +34,7 @@ const action: ActionDefinition<Settings, Payload> = {
       default: { revenue: { '@path': '$.properties.revenue' } }
     },
     order_id,
-    ...contextFields
+    ...commonFields
   },
   perform: (request, { payload, settings }) => send(request, settings, payload, toCalls),
   performBatch: (request, { payload, settings }) => sendBatch(request, settings, payload, toCalls)

@@ -1,6 +1,6 @@
 import { PayloadValidationError, createTestIntegration } from '@segment/actions-core'
 import Destination from '../../index'
-import { SETTINGS, convertro, expected, testEvent } from '../../__tests__/helpers'
+import { SETTINGS, convertro, expected, sorted, testEvent } from '../../__tests__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 
@@ -48,5 +48,28 @@ describe('Convertro.appInstalled', () => {
       })
     ).rejects.toThrow(PayloadValidationError)
     expect(calls).toEqual([])
+  })
+
+  it('gives each install of a batch its own result', async () => {
+    const calls = convertro((call) => (call.query.app === 'Down' ? [503, 'busy'] : [200, 'OK']))
+    await testDestination.testBatchAction('appInstalled', {
+      events: [
+        testEvent({ type: 'track', event: 'Application Installed', context: { ...context, app: { name: 'Shop' } } }),
+        testEvent({ type: 'track', event: 'Application Installed', context: {} }),
+        testEvent({ type: 'track', event: 'Application Installed', context: { ...context, app: { name: 'Down' } } })
+      ],
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    expect(sorted(calls)).toEqual([expected('install', { app: 'Down' }), expected('install', { app: 'Shop' })])
+    expect(testDestination.results[0].multistatus).toEqual([
+      expect.objectContaining({ status: 200, sent: { urls: [expect.stringMatching(/app=Shop/)] } }),
+      expect.objectContaining({ status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED' }),
+      expect.objectContaining({
+        status: 503,
+        errortype: 'RETRYABLE_ERROR',
+        errormessage: 'Convertro answered 503: busy'
+      })
+    ])
   })
 })

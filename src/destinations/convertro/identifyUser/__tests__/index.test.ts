@@ -1,6 +1,6 @@
 import { PayloadValidationError, createTestIntegration } from '@segment/actions-core'
 import Destination from '../../index'
-import { SETTINGS, convertro, expected, testEvent } from '../../__tests__/helpers'
+import { SETTINGS, convertro, expected, sorted, testEvent } from '../../__tests__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 
@@ -57,6 +57,29 @@ describe('Convertro.identifyUser', () => {
         path: '/api/user/acme/1234/',
         query: { sid: 'device-1', ts: '1709634030', id: 'user-42' }
       }
+    ])
+  })
+
+  it('gives each identify of a batch its own result', async () => {
+    const calls = convertro()
+    await testDestination.testBatchAction('identifyUser', {
+      events: [
+        testEvent({ type: 'identify', userId: 'user-1' }),
+        testEvent({ type: 'identify', userId: null, anonymousId: 'anon-1' }),
+        testEvent({ type: 'identify', userId: 'user-3' })
+      ],
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    expect(sorted(calls)).toEqual([expected('user', { id: 'user-1' }), expected('user', { id: 'user-3' })])
+    expect(testDestination.results[0].multistatus).toEqual([
+      expect.objectContaining({ status: 200 }),
+      expect.objectContaining({
+        status: 400,
+        errortype: 'PAYLOAD_VALIDATION_FAILED',
+        errormessage: expect.stringMatching(/user id/)
+      }),
+      expect.objectContaining({ status: 200 })
     ])
   })
 })

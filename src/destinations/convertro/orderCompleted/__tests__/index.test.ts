@@ -67,6 +67,12 @@ describe('Convertro.orderCompleted', () => {
     expect(calls).toEqual([hit('sale.new', '20'), hit('sale', '20')])
   })
 
+  it('sends a numeric order id as text', async () => {
+    const calls = convertro()
+    await order({ order_id: 12345 })
+    expect(calls).toEqual([expected('hit', { typ: 'sale', val: '1', eid: '12345' })])
+  })
+
   it('rejects an order without an order id with a PayloadValidationError naming it, and sends nothing', async () => {
     const calls = convertro()
     const result = order({ total: 20 })

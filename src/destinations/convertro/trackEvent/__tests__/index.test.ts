@@ -93,6 +93,44 @@ describe('Convertro.trackEvent', () => {
     expect(calls.map((call) => call.query.ts)).toEqual(['1709634030'])
   })
 
+  it('rejects an event whose Convertro event type maps to nothing, naming typ, and sends nothing', async () => {
+    const calls = convertro()
+    const result = testDestination.testAction('trackEvent', {
+      event: testEvent({ type: 'track', event: 'Signed Up' }),
+      settings: SETTINGS,
+      mapping: { event_type: { '@path': '$.properties.convertro_type' } },
+      useDefaultMappings: true
+    })
+    await expect(result).rejects.toThrow(PayloadValidationError)
+    await expect(result).rejects.toThrow('Missing event type: Convertro requires `typ` on this call.')
+    expect(calls).toEqual([])
+  })
+
+  it('rejects an event whose timestamp maps to nothing, naming ts, and sends nothing', async () => {
+    const calls = convertro()
+    const result = testDestination.testAction('trackEvent', {
+      event: testEvent({ type: 'track', event: 'Signed Up' }),
+      settings: SETTINGS,
+      mapping: { timestamp: { '@path': '$.properties.happened_at' } },
+      useDefaultMappings: true
+    })
+    await expect(result).rejects.toThrow(PayloadValidationError)
+    await expect(result).rejects.toThrow('Missing or invalid timestamp: Convertro requires `ts` on every call.')
+    expect(calls).toEqual([])
+  })
+
+  it('treats a blank device id as missing and sends nothing', async () => {
+    const calls = convertro()
+    await expect(
+      testDestination.testAction('trackEvent', {
+        event: testEvent({ type: 'track', event: 'Signed Up', context: { device: { id: '   ' } } }),
+        settings: SETTINGS,
+        useDefaultMappings: true
+      })
+    ).rejects.toThrow(/^Missing device id/)
+    expect(calls).toEqual([])
+  })
+
   it('rejects an event without a device id and sends nothing', async () => {
     const calls = convertro()
     await expect(
