@@ -19,12 +19,20 @@ export const TS = '1709634030'
 /** What every call carries for an event made by `testEvent`. */
 export const CONTEXT_QUERY = { sid: 'device-1', ts: TS, cua: 'UA/1.0', cip: '203.0.113.7' }
 
+/** The device context of a `testEvent`, to extend (with `app`, say) without repeating it. */
+export const CONTEXT = { device: { id: 'device-1' }, userAgent: 'UA/1.0', ip: '203.0.113.7' }
+
 /** An event with a fixed time and device; `context` replaces the default one when given. */
 export function testEvent(event: Partial<SegmentEvent> = {}): SegmentEvent {
-  return createTestEvent({
-    timestamp: '2024-03-05T10:20:30.999Z',
-    context: { device: { id: 'device-1' }, userAgent: 'UA/1.0', ip: '203.0.113.7' },
-    ...event
+  return createTestEvent({ timestamp: '2024-03-05T10:20:30.999Z', context: CONTEXT, ...event })
+}
+
+/** The batch result of an event rejected as invalid before anything was sent. */
+export function invalidEntry(message: RegExp) {
+  return expect.objectContaining({
+    status: 400,
+    errortype: 'PAYLOAD_VALIDATION_FAILED',
+    errormessage: expect.stringMatching(message)
   })
 }
 

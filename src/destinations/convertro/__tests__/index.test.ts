@@ -2,7 +2,7 @@ import { Destination as RuntimeDestination, createTestIntegration, defaultValues
 import type { JSONObject, JSONValue, SegmentEvent } from '@segment/actions-core'
 import Definition from '../index'
 import type { Settings } from '../generated-types'
-import { ORIGIN, SETTINGS, convertro, expected, parseCall, testEvent } from './helpers'
+import { CONTEXT, ORIGIN, SETTINGS, convertro, expected, parseCall, testEvent } from './helpers'
 import nock from 'nock'
 
 describe('Convertro', () => {
@@ -92,12 +92,7 @@ describe('Convertro', () => {
       await run({
         type: 'track',
         event: 'Application Installed',
-        context: {
-          device: { id: 'device-1' },
-          userAgent: 'UA/1.0',
-          ip: '203.0.113.7',
-          app: { name: 'Shop', version: '1.0' }
-        }
+        context: { ...CONTEXT, app: { name: 'Shop', version: '1.0' } }
       })
       await run({ type: 'page', name: 'Home' })
       expect(calls).toEqual([

@@ -1,6 +1,6 @@
 import { createTestIntegration } from '@segment/actions-core'
 import Definition from '../index'
-import { SETTINGS, convertro, testEvent } from './helpers'
+import { CONTEXT, SETTINGS, convertro, testEvent } from './helpers'
 
 const testDestination = createTestIntegration(Definition)
 
@@ -16,12 +16,7 @@ const events = {
   appInstalled: testEvent({
     type: 'track',
     event: 'Application Installed',
-    context: {
-      device: { id: 'device-1' },
-      userAgent: 'UA/1.0',
-      ip: '203.0.113.7',
-      app: { name: 'Shop', version: '2.0' }
-    }
+    context: { ...CONTEXT, app: { name: 'Shop', version: '2.0' } }
   })
 }
 

@@ -1,14 +1,12 @@
 import { PayloadValidationError, createTestIntegration } from '@segment/actions-core'
 import Destination from '../../index'
-import { SETTINGS, convertro, expected, sorted, testEvent } from '../../__tests__/helpers'
+import { CONTEXT, SETTINGS, convertro, expected, invalidEntry, sorted, testEvent } from '../../__tests__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 
-const context = { device: { id: 'device-1' }, userAgent: 'UA/1.0', ip: '203.0.113.7' }
-
 function install(app?: Record<string, string>) {
   return testDestination.testAction('appInstalled', {
-    event: testEvent({ type: 'track', event: 'Application Installed', context: app ? { ...context, app } : context }),
+    event: testEvent({ type: 'track', event: 'Application Installed', context: app ? { ...CONTEXT, app } : CONTEXT }),
     settings: SETTINGS,
     useDefaultMappings: true
   })
@@ -54,9 +52,9 @@ describe('Convertro.appInstalled', () => {
     const calls = convertro((call) => (call.query.app === 'Down' ? [503, 'busy'] : [200, 'OK']))
     await testDestination.testBatchAction('appInstalled', {
       events: [
-        testEvent({ type: 'track', event: 'Application Installed', context: { ...context, app: { name: 'Shop' } } }),
+        testEvent({ type: 'track', event: 'Application Installed', context: { ...CONTEXT, app: { name: 'Shop' } } }),
         testEvent({ type: 'track', event: 'Application Installed', context: {} }),
-        testEvent({ type: 'track', event: 'Application Installed', context: { ...context, app: { name: 'Down' } } })
+        testEvent({ type: 'track', event: 'Application Installed', context: { ...CONTEXT, app: { name: 'Down' } } })
       ],
       settings: SETTINGS,
       useDefaultMappings: true
@@ -64,7 +62,7 @@ describe('Convertro.appInstalled', () => {
     expect(sorted(calls)).toEqual([expected('install', { app: 'Down' }), expected('install', { app: 'Shop' })])
     expect(testDestination.results[0].multistatus).toEqual([
       expect.objectContaining({ status: 200, sent: { urls: [expect.stringMatching(/app=Shop/)] } }),
-      expect.objectContaining({ status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED' }),
+      invalidEntry(/^Missing device id/),
       expect.objectContaining({
         status: 503,
         errortype: 'RETRYABLE_ERROR',
