@@ -1,9 +1,12 @@
+import http from 'http'
+import type { AddressInfo } from 'net'
+import nock from 'nock'
 import { Destination as RuntimeDestination, createTestIntegration, defaultValues } from '@segment/actions-core'
 import type { JSONObject, JSONValue, SegmentEvent } from '@segment/actions-core'
 import Definition from '../index'
 import type { Settings } from '../generated-types'
 import { CONTEXT, ORIGIN, SETTINGS, convertro, expected, parseCall, testEvent } from './helpers'
-import nock from 'nock'
+import type { RecordedCall } from './helpers'
 
 describe('Convertro', () => {
   it('is a cloud destination named plainly, with the five settings', () => {
@@ -131,6 +134,28 @@ describe('Convertro', () => {
       const calls = convertro([[200, 'OK']], 'http://127.0.0.1:3000')
       await run({ type: 'identify', userId: 'user-42' }, { ...SETTINGS, domain: 'http://127.0.0.1:3000/' })
       expect(calls).toEqual([{ ...expected('user', { id: 'user-42' }), origin: 'http://127.0.0.1:3000' }])
+    })
+
+    it('sends real HTTP requests to a collector on loopback', async () => {
+      const received: RecordedCall[] = []
+      const server = http.createServer((req, res) => {
+        received.push(parseCall(req.method ?? '', new URL(req.url ?? '', `http://${req.headers.host}`)))
+        res.end('OK')
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      try {
+        const settings = { ...SETTINGS, domain: origin, hybridAttributionModel: true }
+        await run({ type: 'identify', userId: 'user 42/ü' }, settings)
+        await run({ type: 'track', event: 'Order Completed', properties: { order_id: 'o&1', repeat: true } }, settings)
+      } finally {
+        await new Promise((resolve) => server.close(resolve))
+      }
+      expect(received).toEqual([
+        { ...expected('user', { id: 'user 42/ü' }), origin },
+        { ...expected('hit', { typ: 'sale.repeat', val: '1', eid: 'o&1' }), origin },
+        { ...expected('hit', { typ: 'sale', val: '1', eid: 'o&1' }), origin }
+      ])
     })
 
     it('sends nothing and fails for good when the domain would leave Convertro’s host', async () => {
