@@ -41,13 +41,13 @@ function networkError(error: unknown): RetryableError {
     : new RetryableError(`Could not reach Convertro: ${detail}`)
 }
 
+/** Sends a call. Throws only when Convertro did not answer; any answer, error or not, is returned. */
 async function sendCall(request: RequestClient, endpoint: Endpoint, call: ConvertroCall): Promise<ModifiedResponse> {
   const url = callUrl(endpoint, call.kind)
   const searchParams = toSearchParams(call.query)
-  let response: ModifiedResponse
   // Only the request itself is wrapped: an error here means Convertro never answered, so a retry is safe.
   try {
-    response = await request(url, {
+    return await request(url, {
       method: 'GET',
       searchParams,
       throwHttpErrors: false,
@@ -57,15 +57,26 @@ async function sendCall(request: RequestClient, endpoint: Endpoint, call: Conver
   } catch (error) {
     throw networkError(error)
   }
-  if (response.status < 200 || response.status > 299) throw responseError(response)
-  return response
 }
 
-/** Sends an event's calls in order; the first failure fails the event and later calls are not sent. */
-async function sendCalls(request: RequestClient, endpoint: Endpoint, calls: ConvertroCall[]) {
-  const responses: ModifiedResponse[] = []
-  for (const call of calls) responses.push(await sendCall(request, endpoint, call))
-  return responses
+const succeeded = (response: ModifiedResponse) => response.status >= 200 && response.status <= 299
+
+/**
+ * Sends an event's calls in order, appending each answer to `answers`; the first failure fails the
+ * event and later calls are not sent.
+ */
+async function sendCalls(
+  request: RequestClient,
+  endpoint: Endpoint,
+  calls: ConvertroCall[],
+  answers: ModifiedResponse[] = []
+) {
+  for (const call of calls) {
+    const response = await sendCall(request, endpoint, call)
+    answers.push(response)
+    if (!succeeded(response)) throw responseError(response)
+  }
+  return answers
 }
 
 /** Sends one event. Settings and payload are checked before anything is sent. */
@@ -74,13 +85,21 @@ export function send<P>(request: RequestClient, settings: Settings, payload: P, 
   return sendCalls(request, endpoint, build(payload, settings))
 }
 
-function errorEntry(error: unknown) {
+/** What was sent and what Convertro answered last, for a batch entry. */
+function exchange(answers: ModifiedResponse[]) {
+  return { sent: { urls: answers.map((response) => response.url) }, body: answers[answers.length - 1].content ?? '' }
+}
+
+function errorEntry(error: unknown, answers: ModifiedResponse[]) {
   const status = error instanceof IntegrationError || error instanceof RetryableError ? (error.status ?? 500) : 500
   const code = (error as { code?: string }).code
+  const last = answers[answers.length - 1]
   return {
     status,
     errortype: code !== undefined && code in ErrorCodes ? (code as keyof typeof ErrorCodes) : undefined,
-    errormessage: error instanceof Error ? error.message : String(error)
+    errormessage: error instanceof Error ? error.message : String(error),
+    // Convertro's own answer makes the failure Convertro's; without one, no request reached it.
+    ...(last && !succeeded(last) ? exchange(answers) : {})
   }
 }
 
@@ -96,16 +115,12 @@ export async function sendBatch<P>(request: RequestClient, settings: Settings, p
   await Promise.all(
     payloads.map((payload, index) =>
       limit(async () => {
+        const answers: ModifiedResponse[] = []
         try {
-          const responses = await sendCalls(request, endpoint, build(payload, settings))
-          const last = responses[responses.length - 1]
-          results.setSuccessResponseAtIndex(index, {
-            status: last.status,
-            sent: { urls: responses.map((response) => response.url) },
-            body: last.content ?? ''
-          })
+          await sendCalls(request, endpoint, build(payload, settings), answers)
+          results.setSuccessResponseAtIndex(index, { status: answers[answers.length - 1].status, ...exchange(answers) })
         } catch (error) {
-          results.setErrorResponseAtIndex(index, errorEntry(error))
+          results.setErrorResponseAtIndex(index, errorEntry(error, answers))
         }
       })
     )

@@ -118,14 +118,24 @@ describe('Convertro.orderCompleted', () => {
         expected('hit', { typ: 'sale', val: '1', eid: 'o-3' })
       ])
     )
-    expect(testDestination.results[0].multistatus).toEqual([
-      expect.objectContaining({ status: 200 }),
-      invalidEntry(/order id/),
-      expect.objectContaining({
-        status: 500,
-        errortype: 'RETRYABLE_ERROR',
-        errormessage: 'Convertro answered 500: down'
-      })
-    ])
+    const [ok, invalid, failed] = testDestination.results[0].multistatus ?? []
+    expect(ok).toEqual({
+      status: 200,
+      sent: { urls: [expect.stringContaining('typ=sale.repeat&'), expect.stringContaining('typ=sale&')] },
+      body: 'OK'
+    })
+    // Rejected before sending: nothing sent, so the failure is reported as the integration's, not Convertro's.
+    expect(invalid).toEqual(invalidEntry(/order id/))
+    expect(invalid).toMatchObject({ errorreporter: 'INTEGRATIONS' })
+    expect(invalid).not.toHaveProperty('sent')
+    // Answered by Convertro: what was sent and the answer are kept, and the failure is Convertro's.
+    expect(failed).toEqual({
+      status: 500,
+      errortype: 'RETRYABLE_ERROR',
+      errormessage: 'Convertro answered 500: down',
+      sent: { urls: [expect.stringContaining('eid=o-3')] },
+      body: 'down',
+      errorreporter: 'DESTINATION'
+    })
   })
 })
