@@ -1,4 +1,6 @@
 import type { CALL_KINDS } from './constants'
+import type { contextFields } from './fields'
+import type { Payload as IdentifyUserPayload } from './identifyUser/generated-types'
 
 export type CallKind = (typeof CALL_KINDS)[number]
 
@@ -32,18 +34,13 @@ export interface ConvertroCall {
   query: ConvertroQuery
 }
 
-/** The fields every action maps from the event's device context; each action's Payload has them. */
-export interface EventContext {
-  device_id?: string
-  timestamp?: string | number
-  user_agent?: string
-  ip?: string
-}
+/** The fields every action maps from the event's device context, as every action's Payload has them. */
+export type EventContext = Pick<IdentifyUserPayload, keyof typeof contextFields>
 
 /** Where calls go, resolved once from the settings. */
 export interface Endpoint {
   /** `https://host[:port]` (or `http://` for loopback hosts). */
   origin: string
   /** `/{clientName}/{siteId}/`, each segment percent-encoded. */
-  segments: string
+  path: string
 }

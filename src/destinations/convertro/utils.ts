@@ -118,12 +118,12 @@ export function resolveEndpoint(settings: Settings): Endpoint {
   requireSettings(settings, ['clientName', 'siteId', 'domain'])
   const clientName = pathSegment('clientName', String(settings.clientName))
   const siteId = pathSegment('siteId', String(settings.siteId))
-  return { origin: parseDomain(settings.domain), segments: `/${clientName}/${siteId}/` }
+  return { origin: parseDomain(settings.domain), path: `/${clientName}/${siteId}/` }
 }
 
 /** The URL of a call, without its query. */
 export function callUrl(endpoint: Endpoint, kind: CallKind): string {
-  return `${endpoint.origin}/api/${kind}${endpoint.segments}`
+  return `${endpoint.origin}/api/${kind}${endpoint.path}`
 }
 
 /** The query of a call; parameters with no value are left out (`0` and `false` are values). */
@@ -141,7 +141,8 @@ export function convertroCall(
   context: EventContext,
   params: Omit<ConvertroQuery, 'sid' | 'ts' | 'cua' | 'cip'> = {}
 ): ConvertroCall {
-  if (isBlank(context.device_id)) {
+  const sid = context.device_id
+  if (!sid?.trim()) {
     throw new PayloadValidationError(
       'Missing device id: Convertro requires `sid` on every call. Map "Device ID" (default: context.device.id).'
     )
@@ -150,12 +151,12 @@ export function convertroCall(
   if (ts === undefined) {
     throw new PayloadValidationError('Missing or invalid timestamp: Convertro requires `ts` on every call.')
   }
-  return { kind, query: { sid: String(context.device_id), ts, cua: context.user_agent, cip: context.ip, ...params } }
+  return { kind, query: { sid, ts, cua: context.user_agent, cip: context.ip, ...params } }
 }
 
 /** Throws a PayloadValidationError naming the field when a value Convertro requires is missing. */
 export function requireValue(value: string | undefined, field: string, param: string): string {
-  if (value === undefined || isBlank(value)) {
+  if (!value?.trim()) {
     throw new PayloadValidationError(`Missing ${field}: Convertro requires \`${param}\` on this call.`)
   }
   return value

@@ -2,6 +2,7 @@ import nock from 'nock'
 import { createTestEvent } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
+import type { CallKind } from '../types'
 
 export const SETTINGS: Settings = {
   account: 'acme',
@@ -11,7 +12,7 @@ export const SETTINGS: Settings = {
   hybridAttributionModel: false
 }
 
-export const ORIGIN = 'https://acme.sp1.convertro.com'
+export const ORIGIN = `https://${SETTINGS.domain}`
 
 /** 2024-03-05T10:20:30.999Z as whole seconds: truncated, not rounded. */
 export const TS = '1709634030'
@@ -82,6 +83,6 @@ export function sorted(calls: RecordedCall[]): RecordedCall[] {
 }
 
 /** The call we expect, with the event's context merged into its query. */
-export function expected(kind: 'user' | 'hit' | 'install', query: Record<string, string>, path = '/acme/1234/') {
+export function expected(kind: CallKind, query: Record<string, string>, path = '/acme/1234/') {
   return { method: 'GET', origin: ORIGIN, path: `/api/${kind}${path}`, query: { ...CONTEXT_QUERY, ...query } }
 }

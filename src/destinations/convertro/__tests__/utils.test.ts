@@ -67,11 +67,11 @@ describe('Convertro domain setting', () => {
 
 describe('Convertro endpoint from settings', () => {
   it('resolves origin and path segments', () => {
-    expect(resolveEndpoint(SETTINGS)).toEqual({ origin: 'https://acme.sp1.convertro.com', segments: '/acme/1234/' })
+    expect(resolveEndpoint(SETTINGS)).toEqual({ origin: 'https://acme.sp1.convertro.com', path: '/acme/1234/' })
   })
 
   it('percent-encodes each path segment', () => {
-    expect(resolveEndpoint({ ...SETTINGS, clientName: 'acme corp/eu?#', siteId: '%2e%2e' }).segments).toBe(
+    expect(resolveEndpoint({ ...SETTINGS, clientName: 'acme corp/eu?#', siteId: '%2e%2e' }).path).toBe(
       '/acme%20corp%2Feu%3F%23/%252e%252e/'
     )
   })
