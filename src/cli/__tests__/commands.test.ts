@@ -1,0 +1,254 @@
+import fs from 'fs'
+import path from 'path'
+import { SAMPLE_EVENTS } from '../lib/samples'
+import { fqlProblem } from '../lib/fql'
+import { cli, copyProject, tempFile } from './helpers'
+
+// Each case starts the CLI as its own process.
+jest.setTimeout(60_000)
+
+const SETTINGS = { account: 'acme', clientName: 'acme', siteId: '1', domain: 'acme.sp1.convertro.com' }
+
+describe('convertro-actions', () => {
+  it.each(['generate:types', 'validate', 'serve', 'list-required-fields', 'send', 'migrate'])(
+    'explains %s with --help',
+    async (command) => {
+      const { code, stdout } = await cli([command, '--help'])
+      expect(code).toBe(0)
+      expect(stdout).toContain(`Usage: convertro-actions ${command}`)
+    }
+  )
+
+  it('refuses an unknown command', async () => {
+    const { code, stderr } = await cli(['deploy'])
+    expect(code).toBe(1)
+    expect(stderr).toContain("unknown command 'deploy'")
+  })
+})
+
+describe('validate', () => {
+  it('passes the project with a one-line summary', async () => {
+    const { code, stdout } = await cli(['validate'])
+    expect(code).toBe(0)
+    expect(stdout).toBe('validate: 1 destination(s), 4 action(s), 4 preset(s): 0 error(s), 0 warning(s)\n')
+  })
+
+  describe('on a broken definition', () => {
+    let dir: string
+
+    beforeAll(() => {
+      dir = copyProject()
+      const index = path.join(dir, 'src/destinations/convertro/index.ts')
+      fs.writeFileSync(
+        index,
+        fs
+          .readFileSync(index, 'utf8')
+          .replace(
+            "preset('appInstalled')]",
+            "preset('appInstalled'), { ...preset('trackEvent'), name: 'Typo', partnerAction: 'trakEvent' }, { ...preset('trackEvent'), name: 'Negated', subscribe: 'type = \"track\" and not (event = \"A\")' }, { ...preset('trackEvent'), name: 'Bad default', mapping: { event_type: { '@pth': '$.event' } } }]"
+          )
+      )
+      const action = path.join(dir, 'src/destinations/convertro/identifyUser/index.ts')
+      fs.writeFileSync(action, fs.readFileSync(action, 'utf8').replace(/description: 'Tie the device[^']*',/, ''))
+      const types = path.join(dir, 'src/destinations/convertro/appInstalled/generated-types.ts')
+      fs.appendFileSync(types, '// edited\n')
+    })
+
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+    const ERRORS = [
+      'error: src/destinations/convertro: action "identifyUser" has no description',
+      'error: src/destinations/convertro: preset "Typo" names action "trakEvent", which does not exist',
+      'error: src/destinations/convertro: preset "Negated" has a subscription that is read as `type = "track" and event = "A"`: the rest of the query would be ignored',
+      'error: src/destinations/convertro: preset "Bad default" has an invalid mapping: /event_type has an invalid directive: @pth.',
+      'error: src/destinations/convertro: src/destinations/convertro/appInstalled/generated-types.ts is stale: run generate:types'
+    ]
+
+    it('exits 1 with each problem on its own line', async () => {
+      const { code, stdout } = await cli(['validate'], { cwd: dir })
+      expect(code).toBe(1)
+      expect(stdout.trimEnd().split('\n')).toEqual([
+        ...ERRORS,
+        'validate: 1 destination(s), 4 action(s), 7 preset(s): 5 error(s), 0 warning(s)'
+      ])
+    })
+
+    it('prints the findings as JSON with --json', async () => {
+      const { code, stdout } = await cli(['validate', '--json'], { cwd: dir })
+      expect(code).toBe(1)
+      const result = JSON.parse(stdout) as {
+        ok: boolean
+        errors: { level: string; destination: string; message: string }[]
+      }
+      expect(result.ok).toBe(false)
+      expect(result.errors.map((e) => `${e.level}: ${e.destination}: ${e.message}`)).toEqual(ERRORS)
+    })
+  })
+})
+
+describe('list-required-fields', () => {
+  it('prints the required settings per destination as JSON', async () => {
+    const { code, stdout } = await cli(['list-required-fields'])
+    expect(code).toBe(0)
+    // The actions check their ids when building the call (to name Convertro's parameter), not with `required`.
+    expect(JSON.parse(stdout)).toEqual({ Convertro: { settings: ['account', 'clientName', 'siteId', 'domain'] } })
+  })
+})
+
+describe('send', () => {
+  const settings = tempFile('settings.json', { ...SETTINGS, hybridAttributionModel: true })
+
+  it('prints the exact requests of a dry run, one query table each', async () => {
+    const event = tempFile('event.json', SAMPLE_EVENTS.orderCompleted)
+    const { code, stdout } = await cli([
+      'send',
+      'orderCompleted',
+      '--event',
+      event,
+      '--settings',
+      settings,
+      '--dry-run'
+    ])
+    expect(code).toBe(0)
+    const base =
+      'sid=3f1b2c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d&ts=1709634030&cua=Mozilla%2F5.0+%28iPhone%3B+CPU+iPhone+OS+17_4+like+Mac+OS+X%29+AppleWebKit%2F605.1.15+%28KHTML%2C+like+Gecko%29+Mobile%2F15E148&cip=203.0.113.7'
+    const table = (typ: string) => [
+      '  sid  3f1b2c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d',
+      '  ts   1709634030',
+      '  cua  Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
+      '  cip  203.0.113.7',
+      `  typ  ${typ}`,
+      '  val  50.99',
+      '  eid  order-5001',
+      '  (dry run: not sent)'
+    ]
+    expect(stdout.trimEnd().split('\n')).toEqual([
+      `GET https://acme.sp1.convertro.com/api/hit/acme/1/?${base}&typ=sale.repeat&val=50.99&eid=order-5001`,
+      ...table('sale.repeat'),
+      `GET https://acme.sp1.convertro.com/api/hit/acme/1/?${base}&typ=sale&val=50.99&eid=order-5001`,
+      ...table('sale')
+    ])
+  })
+
+  it('reads the event from standard input', async () => {
+    const input = JSON.stringify(SAMPLE_EVENTS.identifyUser)
+    const { code, stdout } = await cli(['send', 'identifyUser', '-e', '-', '-s', settings, '--dry-run'], { input })
+    expect(code).toBe(0)
+    expect(stdout.split('\n')[0]).toMatch(
+      /^GET https:\/\/acme\.sp1\.convertro\.com\/api\/user\/acme\/1\/\?sid=3f1b.*&id=user-1024$/
+    )
+  })
+
+  it("prints the typed error's message and exits 1, sending nothing", async () => {
+    const event = tempFile('event.json', { ...SAMPLE_EVENTS.identifyUser, userId: undefined })
+    const { code, stdout, stderr } = await cli(['send', 'identifyUser', '-e', event, '-s', settings, '--dry-run'])
+    expect(code).toBe(1)
+    expect(stdout).toBe('')
+    expect(stderr).toMatch(
+      /^PayloadValidationError: .*user id.*\(PAYLOAD_VALIDATION_FAILED\)\. Segment would not retry this event\.\n$/
+    )
+  })
+
+  it('names a bad settings file and an unknown action', async () => {
+    const event = tempFile('event.json', SAMPLE_EVENTS.identifyUser)
+    const broken = tempFile('broken.json', '{ "account": ')
+    const bad = await cli(['send', 'identifyUser', '-e', event, '-s', broken])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain(`${broken} is not valid JSON`)
+    const unknown = await cli(['send', 'trackEvents', '-e', event, '-s', settings])
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toBe(
+      'Unknown action "trackEvents". Actions: identifyUser, trackEvent, orderCompleted, appInstalled.\n'
+    )
+  })
+})
+
+describe('migrate', () => {
+  const classic = {
+    account: 'acme',
+    clientName: 'acme',
+    siteId: '1',
+    domain: 'https://acme.sp1.convertro.com/',
+    hybridAttributionModel: true,
+    events: { 'Signed Up': 'signup', 'Trial Started': 'trial' }
+  }
+  const trackDefaults = {
+    device_id: { '@path': '$.context.device.id' },
+    timestamp: { '@path': '$.timestamp' },
+    user_agent: { '@path': '$.context.userAgent' },
+    ip: { '@path': '$.context.ip' },
+    value: { revenue: { '@path': '$.properties.revenue' } },
+    order_id: { '@path': '$.properties.order_id' },
+    enable_batching: true,
+    batch_size: 100
+  }
+
+  it('turns the events map into trackEvent subscriptions beside the other presets', async () => {
+    const { code, stdout, stderr } = await cli(['migrate', tempFile('classic.json', classic)])
+    expect(code).toBe(0)
+    expect(stderr).toBe('')
+    const result = JSON.parse(stdout) as { subscriptions: { subscribe: string; partnerAction: string }[] }
+    expect(result).toMatchObject({
+      settings: {
+        account: 'acme',
+        clientName: 'acme',
+        siteId: '1',
+        domain: 'acme.sp1.convertro.com',
+        hybridAttributionModel: true
+      },
+      warnings: []
+    })
+    expect(result.subscriptions.map(({ partnerAction, subscribe }) => [partnerAction, subscribe])).toEqual([
+      ['trackEvent', 'type = "track" and event = "Signed Up"'],
+      ['trackEvent', 'type = "track" and event = "Trial Started"'],
+      ['identifyUser', 'type = "identify"'],
+      ['orderCompleted', 'event = "Order Completed"'],
+      ['appInstalled', 'event = "Application Installed"']
+    ])
+    expect(result.subscriptions[0]).toEqual({
+      name: 'Signed Up → signup',
+      partnerAction: 'trackEvent',
+      subscribe: 'type = "track" and event = "Signed Up"',
+      mapping: { ...trackDefaults, event_type: 'signup' }
+    })
+    for (const { subscribe } of result.subscriptions) expect(fqlProblem(subscribe)).toBeUndefined()
+  })
+
+  it('reads the { key, value } list form and warns about what it cannot carry over', async () => {
+    const list = {
+      account: 'acme',
+      siteId: '1',
+      domain: 'acme.com/path',
+      trackAllPages: true,
+      events: [
+        { key: 'Signed Up', value: 'signup' },
+        { key: 'Signed Up', value: 'register' },
+        { key: 'Order Completed', value: 'purchase' },
+        { key: 'Say "hi"', value: 'hi' },
+        { key: 'Empty', value: '' },
+        'junk'
+      ]
+    }
+    const { code, stdout, stderr } = await cli(['migrate', tempFile('classic.json', list)])
+    expect(code).toBe(0)
+    const warnings = [
+      'clientName is missing: set it before enabling',
+      'domain "acme.com/path" will be refused: The "domain" setting "acme.com/path" is invalid: it must be a host name only, without a path, query or fragment.',
+      'trackAllPages has no Actions equivalent: not carried over',
+      'events[5] is not a { key, value } pair: not carried over',
+      'event "Signed Up" is mapped twice: kept the first mapping',
+      'event "Order Completed" goes to the "Order Completed" action: its mapping to "purchase" is not carried over',
+      'event "Say \\"hi\\"" cannot be named in a subscription (FQL has no escapes): skipped',
+      'event "Empty" maps to no Convertro event type: skipped'
+    ]
+    expect(stderr.trimEnd().split('\n')).toEqual(warnings.map((w) => `warning: ${w}`))
+    const result = JSON.parse(stdout) as { warnings: string[]; subscriptions: { name: string }[] }
+    expect(result.warnings).toEqual(warnings)
+    expect(result.subscriptions.map((s) => s.name)).toEqual([
+      'Signed Up → signup',
+      'Identify User',
+      'Order Completed',
+      'App Installed'
+    ])
+  })
+})

@@ -1,0 +1,20 @@
+import { destinationDirs, loadDefinition, settingsOf } from '../lib/destinations'
+
+/** Required settings and required fields per action, keyed by destination name, as Segment's CLI prints them. */
+export async function listRequiredFields(): Promise<Record<string, Record<string, string[]>>> {
+  const result: Record<string, Record<string, string[]>> = {}
+  for (const dir of destinationDirs()) {
+    const definition = await loadDefinition(dir)
+    const required = (fields: Record<string, { required?: unknown }>) =>
+      Object.entries(fields)
+        .filter(([, field]) => field.required === true)
+        .map(([key]) => key)
+    const entry: Record<string, string[]> = { settings: required(settingsOf(definition)) }
+    for (const [key, action] of Object.entries(definition.actions)) {
+      const fields = required(action.fields)
+      if (fields.length > 0) entry[key] = fields
+    }
+    result[definition.name] = entry
+  }
+  return result
+}

@@ -1,0 +1,132 @@
+import path from 'path'
+import { Command, InvalidArgumentError } from 'commander'
+import { watch } from 'chokidar'
+import { ROOT, DESTINATION_ROOTS, SERVER_DESTINATION_DIR, forgetModules, loadDefinition } from './lib/destinations'
+import { generateTypes } from './lib/types'
+import { validateProject } from './lib/validate'
+import { migrate } from './lib/migrate'
+import { readJson } from './lib/io'
+import { send } from './commands/send'
+import { listRequiredFields } from './commands/list-required-fields'
+import { startServer } from './server/app'
+
+function port(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535')
+  return n
+}
+
+async function typesOnce(check: boolean): Promise<number> {
+  const stale = await generateTypes({ check })
+  if (check && stale.length > 0) {
+    console.error(`Stale generated types (run npm run types):\n${stale.map((file) => `  ${file}`).join('\n')}`)
+    return 1
+  }
+  console.log(check ? 'Generated types are up to date.' : `Generated types: ${stale.length} file(s) written.`)
+  return 0
+}
+
+export function program(): Command {
+  const cli = new Command('convertro-actions')
+    .description('Develop and run the Convertro destination locally: the commands of Segment’s actions CLI.')
+    .showHelpAfterError()
+
+  cli
+    .command('generate:types')
+    .description('Write each destination’s generated-types.ts files from its field definitions.')
+    .option('--check', 'write nothing; exit 1 when a generated file is stale')
+    .option('--watch', 'regenerate whenever a destination’s source changes')
+    .action(async ({ check, watch: watching }: { check?: boolean; watch?: boolean }) => {
+      process.exitCode = await typesOnce(Boolean(check))
+      if (!watching) return
+      const roots = DESTINATION_ROOTS.map((root) => path.join(ROOT, root))
+      let running = Promise.resolve()
+      // Writing generated files is itself a change: only the definitions' sources trigger a run.
+      watch(roots, { ignoreInitial: true, ignored: (file) => file.endsWith('generated-types.ts') })
+        .on('all', () => {
+          running = running.then(async () => {
+            roots.forEach(forgetModules)
+            await typesOnce(Boolean(check)).catch((error: Error) => console.error(error.message))
+          })
+        })
+        .once('ready', () => console.log('Watching the destinations for changes (Ctrl+C to stop).'))
+    })
+
+  cli
+    .command('validate')
+    .description('Check the definitions: presets, subscriptions (FQL), field defaults, settings, descriptions, types.')
+    .option('--json', 'print the findings as JSON')
+    .action(async ({ json }: { json?: boolean }) => {
+      const result = await validateProject()
+      const ok = result.errors.length === 0
+      const summary = `${result.destinations} destination(s), ${result.actions} action(s), ${result.presets} preset(s): ${result.errors.length} error(s), ${result.warnings.length} warning(s)`
+      if (json) {
+        console.log(JSON.stringify({ ok, summary, ...result }, null, 2))
+      } else {
+        for (const f of [...result.errors, ...result.warnings])
+          console.log(`${f.level}: ${f.destination}: ${f.message}`)
+        console.log(`validate: ${summary}`)
+      }
+      process.exitCode = ok ? 0 : 1
+    })
+
+  cli
+    .command('serve')
+    .description('Serve the destination over HTTP, with a Convertro collector and a web tester.')
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', port, port(process.env.PORT ?? '3000'))
+    .option('--host <host>', 'address to bind; other than loopback exposes the server to the network', '127.0.0.1')
+    .option('--records <file>', 'JSON-lines file where the collector keeps requests', '.convertro/collector.jsonl')
+    .option('--no-watch', 'do not reload the destination when its source changes')
+    .action(async (options: { port: number; host: string; records: string; watch: boolean }) => {
+      const server = await startServer({
+        ...options,
+        records: path.resolve(options.records),
+        log: (line) => console.log(line)
+      })
+      console.log(`Convertro actions server: ${server.url}`)
+      const stop = (signal: string) => {
+        console.log(`${signal}: stopping`)
+        void server.close().then(() => process.exit(0))
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+
+  cli
+    .command('list-required-fields')
+    .description('Print the required settings and the required fields of each action, as JSON.')
+    .action(async () => console.log(JSON.stringify(await listRequiredFields(), null, 2)))
+
+  cli
+    .command('send')
+    .description('Run one action on one Segment event and print the exact Convertro request(s).')
+    .argument('<action>', 'action key, e.g. trackEvent')
+    .requiredOption('-e, --event <file>', 'Segment event as JSON (- reads standard input)')
+    .option('-s, --settings <file>', 'destination settings as JSON')
+    .option('--dry-run', 'intercept the requests: print them, send nothing')
+    .action(async (action: string, options: { event: string; settings?: string; dryRun?: boolean }) => {
+      process.exitCode = await send(action, options)
+    })
+
+  cli
+    .command('migrate')
+    .description('Convert the classic Convertro destination’s settings into Actions settings and subscriptions.')
+    .argument('<classic-settings.json>', 'the classic destination’s settings as JSON')
+    .action(async (file: string) => {
+      const result = migrate(readJson(file), await loadDefinition(SERVER_DESTINATION_DIR))
+      for (const warning of result.warnings) console.error(`warning: ${warning}`)
+      console.log(JSON.stringify(result, null, 2))
+    })
+
+  return cli
+}
+
+/** Runs the CLI on this process's arguments. */
+export function main(): void {
+  program()
+    .parseAsync()
+    .catch((error: Error) => {
+      console.error(error.message)
+      process.exit(1)
+    })
+}

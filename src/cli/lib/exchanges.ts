@@ -1,0 +1,101 @@
+import { IntegrationError, RetryableError } from '@segment/actions-core'
+import type { DecoratedResponse } from '@segment/actions-core'
+
+/** One request the destination made and Convertro's answer, in the shape Segment's CLI server returns. */
+export interface Exchange {
+  request: { url: string; method: string; headers: Record<string, string>; body: string }
+  response: { statusCode: number; statusMessage: string; headers: Record<string, string>; body: unknown }
+}
+
+/** A failed call, in the shape of Segment's CLI server, plus what it means for the event. */
+export interface ErrorOutput {
+  requestError: true
+  statusCode: number
+  name: string
+  code?: string
+  retryable: boolean
+  message: string
+  /** The error in plain words, for people reading the tester or a terminal. */
+  summary: string
+  fields?: Record<string, string>
+}
+
+const TEXTUAL = /^(text\/|application\/(json|xml|x-www-form-urlencoded))/
+
+function headersOf(headers: Headers): Record<string, string> {
+  const plain: Record<string, string> = {}
+  headers.forEach((value, name) => (plain[name] = value))
+  return plain
+}
+
+function bodyOf(response: DecoratedResponse): unknown {
+  const type = response.headers.get('content-type') ?? ''
+  if (!type || TEXTUAL.test(type)) return response.data ?? response.content
+  // Convertro answers with a tracking pixel: show what it was, not its bytes.
+  return `<${response.content.length} bytes of ${type}>`
+}
+
+export async function summarize(responses: readonly DecoratedResponse[]): Promise<Exchange[]> {
+  return Promise.all(
+    responses.map(async (response) => ({
+      request: {
+        url: response.request.url,
+        method: response.request.method,
+        headers: headersOf(response.request.headers),
+        body: await response.request.clone().text()
+      },
+      response: {
+        statusCode: response.status,
+        statusMessage: response.statusText,
+        headers: headersOf(response.headers),
+        body: bodyOf(response)
+      }
+    }))
+  )
+}
+
+interface AjvFieldError {
+  path: string
+  message: string
+}
+
+/** What went wrong and whether Segment would retry it, from actions-core's typed errors. */
+export function describeError(error: unknown): ErrorOutput {
+  const err = error instanceof Error ? error : new Error(String(error))
+  const base = { requestError: true as const, name: err.name, message: err.message }
+
+  if (err.name === 'AggregateAjvError') {
+    const fields = Object.fromEntries(
+      [...(err as unknown as Iterable<AjvFieldError>)].map((field) => [field.path.replace('$.', ''), field.message])
+    )
+    return {
+      ...base,
+      statusCode: 400,
+      code: 'PAYLOAD_VALIDATION_FAILED',
+      retryable: false,
+      fields,
+      summary: `The mapped event does not fit the action's fields: ${err.message}. Segment would not retry it.`
+    }
+  }
+  if (err instanceof RetryableError) {
+    return {
+      ...base,
+      statusCode: err.status,
+      code: err.code,
+      retryable: true,
+      summary: `${err.message} (${err.code}). Segment would retry this event.`
+    }
+  }
+  const typed = err as Partial<IntegrationError>
+  if (err instanceof IntegrationError || typeof typed.code === 'string') {
+    const status = typed.status ?? 400
+    return {
+      ...base,
+      statusCode: status,
+      code: typed.code,
+      retryable: false,
+      summary: `${err.message} (${typed.code}). Segment would not retry this event.`
+    }
+  }
+  return { ...base, statusCode: 500, retryable: false, summary: `Unexpected error: ${err.message}` }
+}

@@ -1,0 +1,127 @@
+import { defaultValues } from '@segment/actions-core'
+import { parseFql, validate as matches } from '@segment/destination-subscriptions'
+import type { AnyDefinition } from './destinations'
+import { fqlProblem, fqlString } from './fql'
+import { parseDomain } from '../../destinations/convertro/utils'
+
+/** A subscription as `Destination.onEvent` takes it in `settings.subscriptions`. */
+export interface Subscription {
+  name: string
+  partnerAction: string
+  subscribe: string
+  mapping: Record<string, unknown>
+}
+
+export interface Migration {
+  settings: Record<string, unknown>
+  subscriptions: Subscription[]
+  warnings: string[]
+}
+
+const SETTINGS = ['account', 'clientName', 'siteId', 'domain', 'hybridAttributionModel'] as const
+const REQUIRED = ['account', 'clientName', 'siteId', 'domain'] as const
+/** The classic destination's presets that carry over as they are; its `events` map replaces trackEvent's. */
+const CARRIED_PRESETS = ['identifyUser', 'orderCompleted', 'appInstalled']
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** The classic `events` text-map, stored by Segment as an object or as a list of `{ key, value }`. */
+function eventEntries(events: unknown, warnings: string[]): [string, unknown][] {
+  if (events === undefined || events === null) return []
+  if (isObject(events)) return Object.entries(events)
+  if (Array.isArray(events)) {
+    return events.flatMap((entry, index) => {
+      if (isObject(entry) && typeof entry.key === 'string') return [[entry.key, entry.value] as [string, unknown]]
+      warnings.push(`events[${index}] is not a { key, value } pair: not carried over`)
+      return []
+    })
+  }
+  warnings.push('events is neither an object nor a list of { key, value }: not carried over')
+  return []
+}
+
+/**
+ * Converts the classic Convertro destination's settings into Actions settings and subscriptions: one
+ * trackEvent subscription per mapped event, and the presets of the other actions.
+ */
+export function migrate(classic: unknown, definition: AnyDefinition): Migration {
+  const warnings: string[] = []
+  if (!isObject(classic)) throw new Error('Classic settings must be a JSON object')
+
+  const settings: Record<string, unknown> = {}
+  for (const key of SETTINGS) {
+    if (classic[key] !== undefined) settings[key] = classic[key]
+  }
+  if (typeof settings.hybridAttributionModel === 'string') {
+    settings.hybridAttributionModel = settings.hybridAttributionModel === 'true'
+    warnings.push(
+      `hybridAttributionModel was the string "${String(classic.hybridAttributionModel)}": read as ${settings.hybridAttributionModel}`
+    )
+  }
+  for (const key of REQUIRED) {
+    if (settings[key] === undefined || settings[key] === '') warnings.push(`${key} is missing: set it before enabling`)
+  }
+  if (typeof settings.domain === 'string' && settings.domain !== '') {
+    try {
+      settings.domain = new URL(parseDomain(settings.domain)).host
+    } catch (error) {
+      warnings.push(`domain ${JSON.stringify(settings.domain)} will be refused: ${(error as Error).message}`)
+    }
+  }
+  for (const key of Object.keys(classic)) {
+    if (!(SETTINGS as readonly string[]).includes(key) && key !== 'events') {
+      warnings.push(`${key} has no Actions equivalent: not carried over`)
+    }
+  }
+
+  const trackDefaults = defaultValues(definition.actions.trackEvent.fields)
+  const otherPresets = (definition.presets ?? []).filter(
+    (p) => p.type === 'automatic' && p.partnerAction !== 'trackEvent'
+  )
+  /** The preset of another action that already takes this track event (e.g. Order Completed). */
+  const ownPreset = (event: string) =>
+    otherPresets.find((p) => p.type === 'automatic' && matches(parseFql(p.subscribe), { type: 'track', event }))
+  const subscriptions: Subscription[] = []
+  const seen = new Set<string>()
+  for (const [event, type] of eventEntries(classic.events, warnings)) {
+    const literal = fqlString(event)
+    if (typeof type !== 'string' || type.trim() === '') {
+      warnings.push(`event "${event}" maps to no Convertro event type: skipped`)
+    } else if (event.trim() === '' || !literal) {
+      warnings.push(`event ${JSON.stringify(event)} cannot be named in a subscription (FQL has no escapes): skipped`)
+    } else if (seen.has(event)) {
+      warnings.push(`event "${event}" is mapped twice: kept the first mapping`)
+    } else if (ownPreset(event)) {
+      warnings.push(
+        `event "${event}" goes to the "${ownPreset(event)?.name}" action: its mapping to "${type}" is not carried over`
+      )
+    } else {
+      seen.add(event)
+      const subscribe = `type = "track" and event = ${literal}`
+      const problem = fqlProblem(subscribe)
+      if (problem) warnings.push(`event "${event}": the subscription ${problem}: skipped`)
+      else
+        subscriptions.push({
+          name: `${event} → ${type}`,
+          partnerAction: 'trackEvent',
+          subscribe,
+          mapping: { ...trackDefaults, event_type: type }
+        })
+    }
+  }
+  if (seen.size === 0) {
+    warnings.push('no event is mapped: track events other than orders and installs will not be sent, as before')
+  }
+
+  for (const preset of definition.presets ?? []) {
+    if (preset.type !== 'automatic' || !CARRIED_PRESETS.includes(preset.partnerAction)) continue
+    subscriptions.push({
+      name: preset.name ?? preset.partnerAction,
+      partnerAction: preset.partnerAction,
+      subscribe: preset.subscribe,
+      mapping: { ...preset.mapping }
+    })
+  }
+  return { settings, subscriptions, warnings }
+}

@@ -1,0 +1,56 @@
+import fs from 'fs'
+import path from 'path'
+import prettier from 'prettier'
+import { compile } from 'json-schema-to-typescript'
+import type { JSONSchema4 } from 'json-schema'
+import { fieldsToJsonSchema } from '@segment/actions-core'
+import { ROOT, destinationDirs, loadDefinition, settingsOf, type Fields } from './destinations'
+
+const BANNER = '// Generated file. DO NOT MODIFY IT BY HAND.'
+
+// `title` and `enum` only add noise to the generated interfaces (Segment's CLI strips them too).
+function stripExtras(schema: JSONSchema4): JSONSchema4 {
+  const copy = { ...schema }
+  delete copy.title
+  delete copy.enum
+  if (copy.type === 'object' && copy.properties) {
+    copy.properties = Object.fromEntries(Object.entries(copy.properties).map(([k, v]) => [k, stripExtras(v)]))
+  } else if (copy.type === 'array' && copy.items && !Array.isArray(copy.items)) {
+    copy.items = stripExtras(copy.items)
+  }
+  return copy
+}
+
+async function generate(fields: Fields, name: string, style: prettier.Options): Promise<string> {
+  const schema = stripExtras(fieldsToJsonSchema(fields, { tsType: true }) as JSONSchema4)
+  return compile(schema, name, { bannerComment: BANNER, style })
+}
+
+/** Every generated-types.ts file of one destination, keyed by path, with its expected content. */
+async function typesFor(dir: string): Promise<Map<string, string>> {
+  const definition = await loadDefinition(dir)
+  const style = (await prettier.resolveConfig(path.join(dir, 'index.ts'))) ?? {}
+  const files = new Map<string, string>()
+  files.set(path.join(dir, 'generated-types.ts'), await generate(settingsOf(definition), 'Settings', style))
+  for (const [key, action] of Object.entries(definition.actions)) {
+    files.set(path.join(dir, key, 'generated-types.ts'), await generate(action.fields, 'Payload', style))
+  }
+  return files
+}
+
+/**
+ * Compares every destination's generated-types.ts files with what its field definitions produce, and
+ * (unless `check`) rewrites the stale ones. Returns the stale files, relative to the project root.
+ */
+export async function generateTypes({ check }: { check: boolean }): Promise<string[]> {
+  const stale: string[] = []
+  for (const dir of destinationDirs()) {
+    for (const [file, content] of await typesFor(dir)) {
+      const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined
+      if (current === content) continue
+      stale.push(path.relative(ROOT, file))
+      if (!check) fs.writeFileSync(file, content)
+    }
+  }
+  return stale
+}

@@ -1,0 +1,70 @@
+import fs from 'fs'
+import path from 'path'
+import type { Request, Response } from 'express'
+
+/** One request Convertro's API received, as the collector recorded it. */
+export interface CollectedRequest {
+  id: number
+  receivedAt: string
+  method: string
+  kind: string
+  client: string
+  site: string
+  url: string
+  query: Record<string, string>
+  userAgent?: string
+  status: number
+}
+
+// Convertro's tracking calls answered with a 1×1 transparent GIF.
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
+
+/**
+ * A stand-in for Convertro's API, which no longer answers: it answers each call the way a tracking
+ * endpoint does and records it, in memory and appended to a JSON-lines file that it reads back on start.
+ */
+export class Collector {
+  private readonly requests: CollectedRequest[] = []
+
+  constructor(readonly file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    if (fs.existsSync(file)) {
+      for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+        if (line.trim()) this.requests.push(JSON.parse(line) as CollectedRequest)
+      }
+    }
+  }
+
+  list(): readonly CollectedRequest[] {
+    return this.requests
+  }
+
+  clear(): void {
+    this.requests.length = 0
+    fs.writeFileSync(this.file, '')
+  }
+
+  /** Express handler for `GET /api/:kind/:client/:site/`. */
+  readonly handle = (req: Request<{ kind: string; client: string; site: string }>, res: Response): void => {
+    const url = new URL(req.originalUrl, 'http://collector')
+    const query = Object.fromEntries(url.searchParams)
+    // Convertro ties every call to a device: without `sid` the call is useless to it.
+    const status = query.sid ? 200 : 400
+    const entry: CollectedRequest = {
+      id: (this.requests.at(-1)?.id ?? 0) + 1,
+      receivedAt: new Date().toISOString(),
+      method: req.method,
+      kind: req.params.kind,
+      client: req.params.client,
+      site: req.params.site,
+      url: req.originalUrl,
+      query,
+      userAgent: req.get('user-agent'),
+      status
+    }
+    fs.appendFileSync(this.file, JSON.stringify(entry) + '\n')
+    this.requests.push(entry)
+    if (status === 200) res.type('image/gif').send(PIXEL)
+    else res.status(status).type('text/plain').send('sid is required')
+  }
+}
