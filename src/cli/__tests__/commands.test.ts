@@ -248,7 +248,7 @@ describe('migrate', () => {
       'Signed Up → signup',
       'Identify User',
       'Order Completed',
-      'App Installed'
+      'Application Installed'
     ])
   })
 })

@@ -60,7 +60,7 @@ describe('generate:types', () => {
         path.join(dir, 'src/destinations/convertro/appInstalled/generated-types.ts'),
         'utf8'
       )
-      expect(types).toMatch(/\n  app_name: string\n/)
+      expect(types).toContain('\n  app_name: string\n')
     } finally {
       child.kill('SIGTERM')
     }

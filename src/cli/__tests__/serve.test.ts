@@ -1,0 +1,271 @@
+import fs from 'fs'
+import path from 'path'
+import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
+import { copyProject, http, serve, tempFile, type Served } from './helpers'
+
+// Each server is its own process, started from TypeScript sources.
+jest.setTimeout(60_000)
+
+interface Exchange {
+  request: { url: string; method: string }
+  response: { statusCode: number }
+}
+interface Recorded {
+  id: number
+  kind: string
+  client: string
+  site: string
+  query: Record<string, string>
+  status: number
+}
+
+const DEVICE = '3f1b2c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d'
+const CONTEXT = {
+  sid: DEVICE,
+  ts: '1709634030',
+  cua: SAMPLE_EVENTS.identifyUser.context?.userAgent as string,
+  cip: '203.0.113.7'
+}
+
+describe('serve', () => {
+  let server: Served
+  const records = tempFile('collector.jsonl')
+  const call = (action: string, body: unknown) => http(server.url + action, { body })
+  const recorded = async () => (await http(server.url + 'collector/requests')).body as Recorded[]
+
+  beforeAll(async () => {
+    server = await serve(['--records', records, '--no-watch'])
+  })
+
+  beforeEach(async () => {
+    await http(server.url + 'collector/requests', { method: 'DELETE' })
+  })
+
+  afterAll(() => server.stop())
+
+  it('binds to 127.0.0.1 and prints its URL', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+  })
+
+  it('serves the manifest, as Segment’s server does', async () => {
+    const { status, body } = await http(server.url + 'manifest')
+    expect(status).toBe(200)
+    expect(body).toMatchObject({
+      name: 'Convertro',
+      mode: 'cloud',
+      directoryName: 'convertro',
+      presets: [
+        { partnerAction: 'identifyUser', subscribe: 'type = "identify"' },
+        { partnerAction: 'trackEvent' },
+        { partnerAction: 'orderCompleted', subscribe: 'event = "Order Completed"' },
+        { partnerAction: 'appInstalled', subscribe: 'event = "Application Installed"' }
+      ]
+    })
+    expect(Object.keys((body as { actions: object }).actions)).toEqual([
+      'identifyUser',
+      'trackEvent',
+      'orderCompleted',
+      'appInstalled'
+    ])
+  })
+
+  it('serves the tester page', async () => {
+    const response = await fetch(server.url)
+    expect(response.status).toBe(200)
+    expect(await response.text()).toContain('<title>Convertro destination tester</title>')
+  })
+
+  it('tests settings on POST /authenticate with a flat settings body', async () => {
+    const domain = 'acme.sp1.convertro.com'
+    expect((await call('authenticate', { ...SAMPLE_SETTINGS, domain })).body).toEqual({ ok: true })
+    const refused = await call('authenticate', { ...SAMPLE_SETTINGS, domain: 'evil.com/path' })
+    expect(refused.body).toMatchObject({ ok: false, error: expect.stringContaining('"domain" setting') })
+  })
+
+  it.each([
+    ['identifyUser', 'user', { id: 'user-1024' }],
+    ['trackEvent', 'hit', { typ: 'Signed Up', val: '12.5' }],
+    ['appInstalled', 'install', { app: 'Acme Shop', apv: '4.2.0' }]
+  ])('runs %s into the collector when no domain is set', async (action, kind, extra) => {
+    const { status, body } = await call(action, { payload: SAMPLE_EVENTS[action], settings: SAMPLE_SETTINGS })
+    expect(status).toBe(200)
+    const query = new URLSearchParams({ ...CONTEXT, ...extra }).toString()
+    const origin = server.url.slice(0, -1)
+    expect(urls(body)).toEqual([`GET ${origin}/api/${kind}/acme/1/?${query}`])
+    expect((body as Exchange[])[0].response.statusCode).toBe(200)
+    expect(await recorded()).toEqual([
+      expect.objectContaining({
+        id: expect.any(Number),
+        kind,
+        client: 'acme',
+        site: '1',
+        query: { ...CONTEXT, ...extra },
+        status: 200
+      })
+    ])
+  })
+
+  it('sends both hybrid calls of an order, in order, and records both', async () => {
+    const settings = { ...SAMPLE_SETTINGS, hybridAttributionModel: true }
+    const { body } = await call('orderCompleted', { payload: SAMPLE_EVENTS.orderCompleted, settings })
+    const order = { val: '50.99', eid: 'order-5001' }
+    expect((body as Exchange[]).map((e) => new URL(e.request.url).searchParams.get('typ'))).toEqual([
+      'sale.repeat',
+      'sale'
+    ])
+    expect((await recorded()).map((r) => r.query)).toEqual([
+      { ...CONTEXT, typ: 'sale.repeat', ...order },
+      { ...CONTEXT, typ: 'sale', ...order }
+    ])
+  })
+
+  it('fills in mapping defaults under a partial mapping', async () => {
+    const mapping = { event_type: 'custom-type' }
+    const { body } = await call('trackEvent', { payload: SAMPLE_EVENTS.trackEvent, settings: SAMPLE_SETTINGS, mapping })
+    expect(new URL((body as Exchange[])[0].request.url).searchParams.get('typ')).toBe('custom-type')
+    expect(new URL((body as Exchange[])[0].request.url).searchParams.get('sid')).toBe(DEVICE)
+  })
+
+  it('returns only each call’s own requests, one after another and at once', async () => {
+    await call('identifyUser', { payload: SAMPLE_EVENTS.identifyUser, settings: SAMPLE_SETTINGS })
+    const next = await call('appInstalled', { payload: SAMPLE_EVENTS.appInstalled, settings: SAMPLE_SETTINGS })
+    expect(urls(next.body)).toEqual([expect.stringContaining('/api/install/')])
+
+    const users = Array.from({ length: 10 }, (_, i) => `user-${i}`)
+    const answers = await Promise.all(
+      users.map((userId) =>
+        call('identifyUser', { payload: { ...SAMPLE_EVENTS.identifyUser, userId }, settings: SAMPLE_SETTINGS })
+      )
+    )
+    expect(answers.map(({ body }) => urls(body).map((url) => new URL(url.slice(4)).searchParams.get('id')))).toEqual(
+      users.map((user) => [user])
+    )
+  })
+
+  it('reports a typed error with the calls made before it', async () => {
+    const payload = { ...SAMPLE_EVENTS.identifyUser, userId: undefined }
+    const { status, body } = await call('identifyUser', { payload, settings: SAMPLE_SETTINGS })
+    expect(status).toBe(200)
+    expect(body).toEqual([
+      expect.objectContaining({
+        requestError: true,
+        name: 'PayloadValidationError',
+        code: 'PAYLOAD_VALIDATION_FAILED',
+        retryable: false,
+        statusCode: 400
+      })
+    ])
+    expect(await recorded()).toEqual([])
+  })
+
+  it('reports an unreachable Convertro as retryable', async () => {
+    const settings = { ...SAMPLE_SETTINGS, domain: 'http://127.0.0.1:1' }
+    const { body } = await call('identifyUser', { payload: SAMPLE_EVENTS.identifyUser, settings })
+    expect(body).toEqual([expect.objectContaining({ requestError: true, name: 'RetryableError', retryable: true })])
+    expect((body as { summary: string }[])[0].summary).toMatch(/Segment would retry this event\.$/)
+  })
+
+  it('runs an array payload through performBatch and returns each event’s status', async () => {
+    const anonymous = { ...SAMPLE_EVENTS.identifyUser, userId: undefined }
+    const second = { ...SAMPLE_EVENTS.identifyUser, userId: 'user-2' }
+    const payload = [SAMPLE_EVENTS.identifyUser, anonymous, second]
+    const { status, body } = await call('identifyUser', { payload, settings: SAMPLE_SETTINGS })
+    expect(status).toBe(200)
+    const { multistatus, exchanges } = body as { multistatus: { status: number }[]; exchanges: Exchange[] }
+    expect(multistatus.map((entry) => entry.status)).toEqual([200, 400, 200])
+    expect(exchanges.map((e) => new URL(e.request.url).searchParams.get('id')).sort()).toEqual(['user-1024', 'user-2'])
+    expect((await recorded()).map((r) => r.query.id).sort()).toEqual(['user-1024', 'user-2'])
+  })
+
+  it.each([
+    ['malformed JSON', 'trackEvent', { raw: '{"payload": ' }, 400, /^Malformed JSON: /],
+    [
+      'a body over the limit',
+      'trackEvent',
+      { raw: JSON.stringify({ payload: { pad: 'x'.repeat(1_100_000) } }) },
+      413,
+      /larger than 1mb/
+    ],
+    ['an unknown action', 'trackEvents', { body: {} }, 404, /^Unknown action "trackEvents"\. Actions: identifyUser, /],
+    ['a payload that is not an event', 'trackEvent', { body: { payload: 'hello' } }, 400, /"payload" must be an event/],
+    ['an unknown route', 'api/nope/acme/1/', { method: 'GET' }, 404, /^No route GET \/api\/nope\/acme\/1\/$/]
+  ])('answers %s', async (_name, route, init, status, message) => {
+    const answer = await http(server.url + route, init)
+    expect(answer.status).toBe(status)
+    expect((answer.body as { error: string }).error).toMatch(message)
+    expect(await recorded()).toEqual([])
+  })
+
+  it('answers a call without a device id like Convertro, and records it', async () => {
+    const answer = await fetch(server.url + 'api/hit/acme/1/?typ=x')
+    expect(answer.status).toBe(400)
+    expect(await recorded()).toEqual([expect.objectContaining({ kind: 'hit', query: { typ: 'x' }, status: 400 })])
+  })
+})
+
+describe('serve across restarts and source changes', () => {
+  it('keeps the collector’s records through a restart, and clears them on request', async () => {
+    const records = tempFile('collector.jsonl')
+    const first = await serve(['--records', records, '--no-watch'])
+    await http(first.url + 'identifyUser', { body: { payload: SAMPLE_EVENTS.identifyUser, settings: SAMPLE_SETTINGS } })
+    expect(await first.stop()).toBe(0)
+    expect(first.output()).toContain('SIGTERM: stopping')
+
+    const second = await serve(['--records', records, '--no-watch'])
+    try {
+      const kept = (await http(second.url + 'collector/requests')).body as Recorded[]
+      expect(kept).toEqual([
+        expect.objectContaining({ id: 1, kind: 'user', query: expect.objectContaining({ id: 'user-1024' }) })
+      ])
+      await http(second.url + 'collector/requests', { method: 'DELETE' })
+      expect((await http(second.url + 'collector/requests')).body).toEqual([])
+      expect(fs.readFileSync(records, 'utf8')).toBe('')
+    } finally {
+      await second.stop()
+    }
+  })
+
+  it('reloads the destination when its source changes, keeping what the collector has', async () => {
+    const dir = copyProject()
+    const server = await serve(['--records', path.join(dir, 'records.jsonl')], dir)
+    try {
+      await http(server.url + 'identifyUser', {
+        body: { payload: SAMPLE_EVENTS.identifyUser, settings: SAMPLE_SETTINGS }
+      })
+      const action = path.join(dir, 'src/destinations/convertro/identifyUser/index.ts')
+      const source = fs.readFileSync(action, 'utf8')
+      fs.writeFileSync(action, source.replace("title: 'Identify User'", "title: 'Identify Person'"))
+      await server.waitFor(/Reloaded Convertro after a change to src\/destinations\/convertro\/identifyUser\/index\.ts/)
+      const manifest = (await http(server.url + 'manifest')).body as { actions: Record<string, { title: string }> }
+      expect(manifest.actions.identifyUser.title).toBe('Identify Person')
+
+      fs.writeFileSync(action, source.replace("title: 'Identify User'", 'title: ,'))
+      await server.waitFor(
+        /Kept the previous Convertro: src\/destinations\/convertro\/identifyUser\/index\.ts does not load/
+      )
+      const still = (await http(server.url + 'manifest')).body as { actions: Record<string, { title: string }> }
+      expect(still.actions.identifyUser.title).toBe('Identify Person')
+      expect((await http(server.url + 'collector/requests')).body).toHaveLength(1)
+    } finally {
+      await server.stop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('binds where --host says and prints that URL', async () => {
+    const server = await serve(['--host', 'localhost', '--records', tempFile('r.jsonl'), '--no-watch'])
+    try {
+      expect(server.url).toMatch(/^http:\/\/localhost:\d+\/$/)
+      const { body } = await http(server.url + 'identifyUser', {
+        body: { payload: SAMPLE_EVENTS.identifyUser, settings: SAMPLE_SETTINGS }
+      })
+      expect(urls(body)).toEqual([expect.stringMatching(/^GET http:\/\/localhost:\d+\/api\/user\/acme\/1\/\?/)])
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
+function urls(exchanges: unknown): string[] {
+  return (exchanges as Exchange[]).map((e) => `${e.request.method} ${e.request.url}`)
+}
