@@ -25,7 +25,7 @@ export function cli(args: string[], { cwd = ROOT, input }: { cwd?: string; input
 /** A copy of the project (sources only, dependencies linked) that a test may change freely. */
 export function copyProject(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-project-'))
-  for (const entry of ['bin', 'src', 'test', 'package.json', 'tsconfig.json', '.prettierrc.json']) {
+  for (const entry of ['bin', 'src', 'test', 'examples', 'package.json', 'tsconfig.json', '.prettierrc.json']) {
     fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true })
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
