@@ -12,7 +12,7 @@ import { fieldsToJsonSchema } from '@segment/actions-core'
 import type { DestinationDefinition, GlobalSetting, InputField } from '@segment/actions-core'
 
 const ROOT = path.resolve(__dirname, '..')
-const DESTINATION_ROOTS = ['src/destinations']
+const DESTINATION_ROOTS = ['src/destinations', 'src/browser-destinations']
 const BANNER = '// Generated file. DO NOT MODIFY IT BY HAND.'
 
 type Fields = Record<string, InputField | GlobalSetting>
@@ -40,7 +40,9 @@ async function generate(fields: Fields, name: string, style: prettier.Options): 
 
 /** Every generated-types.ts file of one destination, keyed by path, with its expected content. */
 async function typesFor(dir: string): Promise<Map<string, string>> {
-  const definition = ((await import(path.join(dir, 'index.ts'))) as { default: AnyDefinition }).default
+  // A browser destination's default export is its plugin factory; its definition is the named `destination`.
+  const module = (await import(path.join(dir, 'index.ts'))) as { default: AnyDefinition; destination?: AnyDefinition }
+  const definition = module.destination ?? module.default
   const style = (await prettier.resolveConfig(path.join(dir, 'index.ts'))) ?? {}
   const files = new Map<string, string>()
   const settings = { ...definition.settings, ...definition.authentication?.fields }

@@ -58,6 +58,18 @@ describe('npm run types', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(current)
   })
 
+  it("checks the browser destination's files too, reading its definition from the named export", async () => {
+    const file = path.join(dir, 'src/browser-destinations/convertro/orderCompleted/generated-types.ts')
+    const current = fs.readFileSync(file, 'utf8')
+    fs.writeFileSync(file, current.replace('order_id?: string', 'order_id?: number'))
+
+    const check = await types(dir, '--check')
+    expect(check.code).toBe(1)
+    expect(check.stderr).toContain('src/browser-destinations/convertro/orderCompleted/generated-types.ts')
+
+    fs.writeFileSync(file, current)
+  })
+
   it('starts each file with the banner and types the settings', () => {
     const settings = fs.readFileSync(path.join(ROOT, 'src/destinations/convertro/generated-types.ts'), 'utf8')
     expect(settings.startsWith('// Generated file. DO NOT MODIFY IT BY HAND.\n')).toBe(true)
