@@ -42,7 +42,7 @@ export function trackEventCommand(args: TrackEventArgs): ConvertroCommand {
 /** Throws a PayloadValidationError naming the field when a value the action needs is missing or blank. */
 export function requireValue(value: string | undefined, field: string, mapping: string): string {
   if (!value?.trim()) {
-    throw new PayloadValidationError(`Missing ${field}: map "${mapping}". Nothing was sent to Convertro.`)
+    throw new PayloadValidationError(`Missing ${field}, so nothing was pushed to Convertro. Map ${mapping}.`)
   }
   return value
 }

@@ -9,38 +9,6 @@ const BUNDLE_URL = 'https://shop.example/analytics.js'
 const LIVE_JS_URL = 'https://d1ivexoxmp59q7.cloudfront.net/acme%2Feu/live.js'
 
 /**
- * The page's analytics.js: analytics-next with this destination registered the way Segment's CDN settings
- * register a device-mode destination (a remote plugin whose factory is already on the page), with its
- * settings and preset subscriptions given inline, so nothing is fetched from Segment.
- */
-const ENTRY = `
-import { AnalyticsBrowser } from '@segment/analytics-next'
-import convertro, { destination } from './index'
-
-const subscriptions = destination.presets.map((preset) => ({ ...preset, enabled: true }))
-
-window.analytics = AnalyticsBrowser.load(
-  {
-    writeKey: 'convertro-device-mode',
-    plugins: [convertro],
-    cdnSettings: {
-      integrations: {},
-      remotePlugins: [
-        {
-          name: destination.name,
-          creationName: destination.name,
-          libraryName: 'convertroDestination',
-          url: 'https://cdn.segment.com/next-integrations/actions/convertro/convertro.js',
-          settings: { account: 'acme/eu', hybridAttributionModel: true, subscriptions }
-        }
-      ]
-    }
-  },
-  { integrations: { 'Segment.io': false } }
-)
-`
-
-/**
  * A stand-in for Convertro's live.js: like the real tag, it takes over window.$CVO, runs what was queued
  * before it loaded, then runs each push. It records every command it runs, with a copy of its argument.
  */
@@ -78,7 +46,7 @@ const nodeEvents: BuildPlugin = {
 
 async function bundle(): Promise<string> {
   const result = await build({
-    stdin: { contents: ENTRY, resolveDir: path.resolve(__dirname, '..'), loader: 'ts', sourcefile: 'page.ts' },
+    entryPoints: [path.join(__dirname, 'chromium-page.ts')],
     bundle: true,
     write: false,
     platform: 'browser',
@@ -117,13 +85,17 @@ describe('Convertro (device mode) in headless Chromium', () => {
     const refused: string[] = []
     const pageErrors: string[] = []
     // Every request is answered here: the page, its bundle and live.js; anything else is refused and fails the test.
+    const responses: Record<string, { contentType: string; body: string }> = {
+      [PAGE_URL]: { contentType: 'text/html', body: '<!doctype html><script src="/analytics.js"></script>' },
+      [BUNDLE_URL]: { contentType: 'text/javascript', body: script },
+      [LIVE_JS_URL]: { contentType: 'text/javascript', body: LIVE_JS }
+    }
     await context.route('**/*', async (route) => {
       const url = route.request().url()
-      const body = { [PAGE_URL]: '<!doctype html><script src="/analytics.js"></script>', [BUNDLE_URL]: script }[url]
-      if (url === LIVE_JS_URL || body !== undefined) {
+      const response = responses[url]
+      if (response) {
         served.push(url)
-        const contentType = url === PAGE_URL ? 'text/html' : 'text/javascript'
-        await route.fulfill({ status: 200, contentType, body: url === LIVE_JS_URL ? LIVE_JS : body })
+        await route.fulfill({ status: 200, ...response })
       } else {
         refused.push(url)
         await route.abort()

@@ -28,7 +28,7 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
   },
   // Actions push to the page's queue, not to the runtime's client: see push().
   perform: (_client, { payload, settings }) => {
-    const id = requireValue(payload.order_id, 'order id', 'Order ID (default: properties.order_id)')
+    const id = requireValue(payload.order_id, 'order id', '"Order ID" (default: properties.order_id)')
     const amount = toAmount(orderAmount(payload.order))
     const types = saleTypes(readBoolean(payload.order?.repeat), settings.hybridAttributionModel)
     for (const type of types) push(trackEventCommand({ type, id, amount }))

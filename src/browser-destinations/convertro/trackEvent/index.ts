@@ -31,7 +31,7 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
   perform: (_client, { payload }) => {
     push(
       trackEventCommand({
-        type: requireValue(payload.event_type, 'event type', 'Convertro Event Type (default: the event name)'),
+        type: requireValue(payload.event_type, 'event type', '"Convertro Event Type" (default: the event name)'),
         id: payload.order_id,
         amount: toAmount(orderAmount(payload.value))
       })

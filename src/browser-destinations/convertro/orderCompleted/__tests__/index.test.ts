@@ -75,7 +75,9 @@ describe('Convertro.orderCompleted (device mode)', () => {
     const delivery = deliver(plugins.orderCompleted, order({ ...id, total: 50.99, repeat: true }))
 
     await expect(delivery).rejects.toThrow(PayloadValidationError)
-    await expect(delivery).rejects.toThrow('Missing order id: map "Order ID (default: properties.order_id)".')
+    await expect(delivery).rejects.toThrow(
+      'Missing order id, so nothing was pushed to Convertro. Map "Order ID" (default: properties.order_id).'
+    )
     expect(received).toStrictEqual([])
   })
 

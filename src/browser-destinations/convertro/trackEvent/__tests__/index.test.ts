@@ -69,7 +69,12 @@ describe('Convertro.trackEvent (device mode)', () => {
   it('rejects an event whose Convertro event type maps to nothing, pushing nothing', async () => {
     const { plugins, received } = await loaded({}, [mapped('Signed Up', '')])
 
-    await expect(deliver(plugins.trackEvent, track('Signed Up'))).rejects.toThrow(PayloadValidationError)
+    const delivery = deliver(plugins.trackEvent, track('Signed Up'))
+
+    await expect(delivery).rejects.toThrow(PayloadValidationError)
+    await expect(delivery).rejects.toThrow(
+      'Missing event type, so nothing was pushed to Convertro. Map "Convertro Event Type" (default: the event name).'
+    )
     expect(received).toStrictEqual([])
   })
 })
