@@ -14,8 +14,9 @@ export function isReady(): boolean {
 }
 
 /**
- * Pushes to whatever `window.$CVO` is now: the array before live.js is ready (it runs the queue when it
- * loads), live.js's own queue after. Never a reference kept from earlier, since live.js may replace it.
+ * Pushes to whatever `window.$CVO` is now. The runtime hands actions initialize's result only once it has
+ * resolved, and analytics.js can deliver an event before that: such a call lands in the array, which
+ * live.js runs when it loads. Never a reference kept from earlier, since live.js may replace the array.
  */
 export function push(command: ConvertroCommand): void {
   convertroQueue().push(command)
@@ -25,6 +26,10 @@ export function push(command: ConvertroCommand): void {
 export function liveJsUrl(account: string | undefined): string {
   if (!account?.trim()) {
     throw new IntegrationError('Missing required setting: account.', 'INVALID_SETTINGS', 400)
+  }
+  // URL parsers resolve `.` and `..` away, which would load some other script than this account's.
+  if (account === '.' || account === '..') {
+    throw new IntegrationError(`The "account" setting cannot be "${account}".`, 'INVALID_SETTINGS', 400)
   }
   return `${LIVE_JS_ORIGIN}/${encodeURIComponent(account)}/live.js`
 }

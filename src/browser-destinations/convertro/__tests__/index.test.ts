@@ -97,10 +97,15 @@ describe('Convertro (device mode)', () => {
       }
     })
 
-    it.each(['', '   '])('rejects a missing account (%p) without loading anything', async (account) => {
+    it.each([
+      ['', 'Missing required setting: account.'],
+      ['   ', 'Missing required setting: account.'],
+      ['.', 'The "account" setting cannot be ".".'],
+      ['..', 'The "account" setting cannot be "..".']
+    ])('rejects the account %p without loading anything', async (account, message) => {
       const { plugins: loaded } = await plugins({ account })
 
-      await expect(load(loaded.identifyUser)).rejects.toThrow('Missing required setting: account.')
+      await expect(load(loaded.identifyUser)).rejects.toThrow(message)
       expect(loadScript).not.toHaveBeenCalled()
     })
   })
