@@ -30,7 +30,7 @@ describe('validate', () => {
   it('passes the project with a one-line summary', async () => {
     const { code, stdout } = await cli(['validate'])
     expect(code).toBe(0)
-    expect(stdout).toBe('validate: 1 destination(s), 4 action(s), 4 preset(s): 0 error(s), 0 warning(s)\n')
+    expect(stdout).toBe('validate: 2 destination(s), 7 action(s), 7 preset(s): 0 error(s), 0 warning(s)\n')
   })
 
   describe('on a broken definition', () => {
@@ -69,7 +69,7 @@ describe('validate', () => {
       expect(code).toBe(1)
       expect(stdout.trimEnd().split('\n')).toEqual([
         ...ERRORS,
-        'validate: 1 destination(s), 4 action(s), 7 preset(s): 5 error(s), 0 warning(s)'
+        'validate: 2 destination(s), 7 action(s), 10 preset(s): 5 error(s), 0 warning(s)'
       ])
     })
 
@@ -91,7 +91,10 @@ describe('list-required-fields', () => {
     const { code, stdout } = await cli(['list-required-fields'])
     expect(code).toBe(0)
     // The actions check their ids when building the call (to name Convertro's parameter), not with `required`.
-    expect(JSON.parse(stdout)).toEqual({ Convertro: { settings: ['account', 'clientName', 'siteId', 'domain'] } })
+    expect(JSON.parse(stdout)).toEqual({
+      'actions-convertro': { settings: ['account', 'clientName', 'siteId', 'domain'] },
+      'actions-convertro-web': { settings: ['account'] }
+    })
   })
 })
 

@@ -35,6 +35,18 @@ describe('generate:types', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(current)
   })
 
+  it("checks the browser destination's files too, reading its definition from the named export", async () => {
+    const file = path.join(dir, 'src/browser-destinations/convertro/orderCompleted/generated-types.ts')
+    const current = fs.readFileSync(file, 'utf8')
+    fs.writeFileSync(file, current.replace('order_id?: string', 'order_id?: number'))
+
+    const check = await cli(['generate:types', '--check'], { cwd: dir })
+    expect(check.code).toBe(1)
+    expect(check.stderr).toContain('src/browser-destinations/convertro/orderCompleted/generated-types.ts')
+
+    fs.writeFileSync(file, current)
+  })
+
   it('regenerates on a field change under --watch', async () => {
     const { spawn } = await import('child_process')
     const child = spawn(path.join(dir, 'bin/run'), ['generate:types', '--watch'], { cwd: dir })

@@ -1,6 +1,9 @@
 import { destinationDirs, loadDefinition, settingsOf } from '../lib/destinations'
 
-/** Required settings and required fields per action, keyed by destination name, as Segment's CLI prints them. */
+/**
+ * Required settings and required fields per action, as Segment's CLI prints them, keyed by slug: both
+ * modes of the destination are named Convertro.
+ */
 export async function listRequiredFields(): Promise<Record<string, Record<string, string[]>>> {
   const result: Record<string, Record<string, string[]>> = {}
   for (const dir of destinationDirs()) {
@@ -14,7 +17,7 @@ export async function listRequiredFields(): Promise<Record<string, Record<string
       const fields = required(action.fields)
       if (fields.length > 0) entry[key] = fields
     }
-    result[definition.name] = entry
+    result[definition.slug ?? definition.name] = entry
   }
   return result
 }

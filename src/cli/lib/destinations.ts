@@ -6,7 +6,7 @@ import type { DestinationDefinition, GlobalSetting, InputField } from '@segment/
 export const ROOT = path.resolve(__dirname, '../../..')
 
 /** Folders holding one destination each, as in Segment's repo (`<root>/<slug>/index.ts`). */
-export const DESTINATION_ROOTS = ['src/destinations']
+export const DESTINATION_ROOTS = ['src/destinations', 'src/browser-destinations']
 
 /** The destination `serve`, `send` and `migrate` run. */
 export const SERVER_DESTINATION_DIR = path.join(ROOT, 'src/destinations/convertro')
@@ -14,7 +14,7 @@ export const SERVER_DESTINATION_DIR = path.join(ROOT, 'src/destinations/convertr
 export type Fields = Record<string, InputField | GlobalSetting>
 
 /** A cloud definition keeps its settings in `authentication.fields`, a browser one in `settings`. */
-export type AnyDefinition = Pick<DestinationDefinition<unknown>, 'name' | 'mode' | 'actions' | 'presets'> & {
+export type AnyDefinition = Pick<DestinationDefinition<unknown>, 'name' | 'slug' | 'mode' | 'actions' | 'presets'> & {
   authentication?: DestinationDefinition<unknown>['authentication']
   settings?: Fields
 }

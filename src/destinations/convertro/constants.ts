@@ -13,15 +13,5 @@ export const MAX_ERROR_BODY_LENGTH = 500
 /** Convertro takes one event per call: a batch sends this many calls at once, no more. */
 export const BATCH_CONCURRENCY = 10
 
-/** Each action's default trigger; trackEvent leaves the events that have their own action alone. */
-export const TRIGGERS = {
-  identifyUser: 'type = "identify"',
-  trackEvent: 'type = "track" and event != "Order Completed" and event != "Application Installed"',
-  orderCompleted: 'event = "Order Completed"',
-  appInstalled: 'event = "Application Installed"'
-}
-
-/** Convertro's sale event types (see the attribution table in the README). */
-export const SALE = 'sale'
-export const SALE_REPEAT = 'sale.repeat'
-export const SALE_NEW = 'sale.new'
+/** Each action's default trigger, shared with the browser destination. */
+export { TRIGGERS } from '../../shared/convertro-rules'

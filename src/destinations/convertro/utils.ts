@@ -3,6 +3,7 @@ import { IntegrationError, PayloadValidationError } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import type { CallKind, ConvertroCall, ConvertroQuery, Endpoint, EventContext } from './types'
 import { LOOPBACK_HOSTS } from './constants'
+import { chooseAmount, isAmount } from '../../shared/convertro-rules'
 
 /** Non-retryable: a settings problem does not fix itself on a retry. */
 export class InvalidSettingsError extends IntegrationError {
@@ -15,28 +16,14 @@ function isBlank(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
 }
 
-// A plain decimal literal: no sign but minus, no spaces, no exponent, no leading dot.
-const DECIMAL = /^-?\d+(?:\.\d+)?$/
-
 /** A number or a plain decimal string as a plain decimal string (never exponent form); anything else is absent. */
 export function toDecimal(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return new Big(value).toFixed()
-  if (typeof value === 'string' && DECIMAL.test(value)) return new Big(value).toFixed()
-  return undefined
+  return isAmount(value) ? new Big(value).toFixed() : undefined
 }
 
 /** The first of the values that is a number, as a plain decimal; Convertro's default value is 1. */
 export function amount(...candidates: unknown[]): string {
-  for (const candidate of candidates) {
-    const decimal = toDecimal(candidate)
-    if (decimal !== undefined) return decimal
-  }
-  return '1'
-}
-
-/** Only a real boolean counts: the string "true" is not one. */
-export function readBoolean(value: unknown): boolean | undefined {
-  return typeof value === 'boolean' ? value : undefined
+  return toDecimal(chooseAmount(...candidates)) ?? '1'
 }
 
 /**

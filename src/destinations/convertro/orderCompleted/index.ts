@@ -1,24 +1,15 @@
 import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
-import { SALE, SALE_NEW, SALE_REPEAT, TRIGGERS } from '../constants'
+import { TRIGGERS } from '../constants'
 import { commonFields, order_id } from '../fields'
 import { send, sendBatch } from '../request'
-import { amount, convertroCall, readBoolean, requireValue } from '../utils'
-
-/**
- * Convertro's sale types for an order: `sale.repeat` / `sale.new` when `repeat` is a boolean, plus a plain
- * `sale` under the hybrid attribution model; a plain `sale` alone when `repeat` is unknown.
- */
-export function saleTypes(repeat: boolean | undefined, hybridAttributionModel: boolean | undefined): string[] {
-  if (repeat === undefined) return [SALE]
-  const specific = repeat ? SALE_REPEAT : SALE_NEW
-  return hybridAttributionModel ? [specific, SALE] : [specific]
-}
+import { amount, convertroCall, requireValue } from '../utils'
+import { orderAmount, readBoolean, saleTypes } from '../../../shared/convertro-rules'
 
 const toCalls = (payload: Payload, settings: Settings) => {
   const eid = requireValue(payload.order_id, 'order id', 'eid')
-  const val = amount(payload.order?.total, payload.order?.revenue)
+  const val = amount(orderAmount(payload.order))
   const repeat = readBoolean(payload.order?.repeat)
   return saleTypes(repeat, settings.hybridAttributionModel).map((typ) =>
     convertroCall('hit', payload, { typ, val, eid })

@@ -1,0 +1,131 @@
+import path from 'path'
+import { build } from 'esbuild'
+import type { Plugin as BuildPlugin } from 'esbuild'
+import type { Browser } from 'playwright-core'
+import { launchChromium } from '../../../../test/chromium'
+
+const PAGE_URL = 'https://shop.example/'
+const BUNDLE_URL = 'https://shop.example/analytics.js'
+const LIVE_JS_URL = 'https://d1ivexoxmp59q7.cloudfront.net/acme%2Feu/live.js'
+
+/**
+ * A stand-in for Convertro's live.js: like the real tag, it takes over window.$CVO, runs what was queued
+ * before it loaded, then runs each push. It records every command it runs, with a copy of its argument.
+ */
+const LIVE_JS = `
+(function () {
+  var queued = window.$CVO || []
+  var received = (window.convertroReceived = [])
+  var tracker = {
+    trackUser: function (args) { received.push(['trackUser', Object.assign({}, args)]) },
+    trackEvent: function (args) { received.push(['trackEvent', Object.assign({}, args)]) },
+    push: function () {
+      for (var i = 0; i < arguments.length; i++) {
+        var command = arguments[i]
+        if (typeof tracker[command[0]] === 'function' && command[0] !== 'push') tracker[command[0]](command[1])
+        else received.push(['unknown command', command])
+      }
+    }
+  }
+  window.$CVO = tracker
+  for (var i = 0; i < queued.length; i++) tracker.push(queued[i])
+})()
+`
+
+/**
+ * actions-core's index also exports its cloud Action class, which extends Node's EventEmitter. The browser
+ * never builds one, but the class must still be declarable: Segment's webpack build polyfills `events`.
+ */
+const nodeEvents: BuildPlugin = {
+  name: 'node-events',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^events$/ }, () => ({ path: 'events', namespace: 'node-events' }))
+    bundler.onLoad({ filter: /.*/, namespace: 'node-events' }, () => ({ contents: 'export class EventEmitter {}' }))
+  }
+}
+
+async function bundle(): Promise<string> {
+  const result = await build({
+    entryPoints: [path.join(__dirname, 'chromium-page.ts')],
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    logLevel: 'silent',
+    plugins: [nodeEvents]
+  })
+  return result.outputFiles[0].text
+}
+
+/** The calls the test makes on the page's analytics.js; each resolves once every destination has handled it. */
+interface PageAnalytics {
+  identify: (userId: string, traits: object) => Promise<unknown>
+  track: (event: string, properties: object) => Promise<unknown>
+}
+
+// Bundling analytics-next and starting Chromium take seconds on a busy machine.
+jest.setTimeout(120_000)
+
+describe('Convertro (device mode) in headless Chromium', () => {
+  let browser: Browser
+  let script: string
+
+  beforeAll(async () => {
+    ;[browser, script] = await Promise.all([launchChromium(), bundle()])
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  it('pushes identify, track and Order Completed to live.js through analytics.js', async () => {
+    const context = await browser.newContext()
+    const served: string[] = []
+    const refused: string[] = []
+    const pageErrors: string[] = []
+    // Every request is answered here: the page, its bundle and live.js; anything else is refused and fails the test.
+    const responses: Record<string, { contentType: string; body: string }> = {
+      [PAGE_URL]: { contentType: 'text/html', body: '<!doctype html><script src="/analytics.js"></script>' },
+      [BUNDLE_URL]: { contentType: 'text/javascript', body: script },
+      [LIVE_JS_URL]: { contentType: 'text/javascript', body: LIVE_JS }
+    }
+    await context.route('**/*', async (route) => {
+      const url = route.request().url()
+      const response = responses[url]
+      if (response) {
+        served.push(url)
+        await route.fulfill({ status: 200, ...response })
+      } else {
+        refused.push(url)
+        await route.abort()
+      }
+    })
+    const page = await context.newPage()
+    page.on('pageerror', (error) => pageErrors.push(error.message))
+
+    await page.goto(PAGE_URL)
+    const received = await page.evaluate(async () => {
+      const { analytics } = window as unknown as { analytics: PageAnalytics }
+      await analytics.identify('u-1', { email: 'ann@example.com', high_value_buyers: true })
+      await analytics.track('Signed Up', { order_id: 'q-7', total: 25, revenue: 20 })
+      await analytics.track('Viewed Pricing', {})
+      await analytics.track('Order Completed', { order_id: 'o-1', total: '50.99', repeat: true })
+      return (window as unknown as { convertroReceived?: unknown[] }).convertroReceived
+    })
+    await context.close()
+
+    expect({ served, refused, pageErrors }).toStrictEqual({
+      served: [PAGE_URL, BUNDLE_URL, LIVE_JS_URL],
+      refused: [],
+      pageErrors: []
+    })
+    expect(received).toStrictEqual([
+      ['trackUser', { id: 'u-1', email: 'ann@example.com', high_value_buyers: true }],
+      ['trackEvent', { type: 'Signed Up', id: 'q-7', amount: 25 }],
+      ['trackEvent', { type: 'Viewed Pricing' }],
+      ['trackEvent', { type: 'sale.repeat', id: 'o-1', amount: 50.99 }],
+      ['trackEvent', { type: 'sale', id: 'o-1', amount: 50.99 }]
+    ])
+  })
+})

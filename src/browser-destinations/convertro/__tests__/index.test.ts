@@ -1,0 +1,166 @@
+/**
+ * @jest-environment ./test/jsdom-environment.ts
+ */
+import { Context } from '@segment/analytics-next'
+import type { Analytics } from '@segment/analytics-next'
+import { loadScript } from '@segment/browser-destination-runtime/load-script'
+import serverDestination from '../../../destinations/convertro'
+import { destination } from '../index'
+import { READY_POLL_MS, READY_TIMEOUT_MS } from '../constants'
+import type { ConvertroCommand } from '../types'
+import { deliver, plugins, resetPage, runLiveJs } from './helpers'
+
+jest.mock('@segment/browser-destination-runtime/load-script')
+
+const load = (plugin: { load: (ctx: Context, analytics: Analytics) => Promise<unknown> }) =>
+  plugin.load(Context.system(), {} as Analytics)
+
+describe('Convertro (device mode)', () => {
+  beforeEach(resetPage)
+
+  describe('initialize', () => {
+    it('loads live.js for the account, percent-encoded, once the $CVO queue exists', async () => {
+      const { plugins: loaded } = await plugins({ account: 'acme/eu 1?x' })
+      const queueWhenLoading: unknown[] = []
+      jest.mocked(loadScript).mockImplementation(async () => {
+        queueWhenLoading.push(window.$CVO)
+        runLiveJs([])
+        return document.createElement('script')
+      })
+
+      await Promise.all(Object.values(loaded).map(load))
+
+      expect(jest.mocked(loadScript).mock.calls).toEqual([
+        ['https://d1ivexoxmp59q7.cloudfront.net/acme%2Feu%201%3Fx/live.js']
+      ])
+      expect(queueWhenLoading).toStrictEqual([[]])
+    })
+
+    it('keeps what the page queued before the destination loaded, ahead of its own pushes', async () => {
+      const earlier: ConvertroCommand = ['trackEvent', { type: 'landing' }]
+      window.$CVO = [earlier] as ConvertroCommand[]
+      const { plugins: loaded, received } = await plugins()
+      await load(loaded.trackEvent)
+      await deliver(loaded.trackEvent, { type: 'track', event: 'Signed Up' })
+
+      expect(received).toStrictEqual([earlier, ['trackEvent', { type: 'Signed Up' }]])
+    })
+
+    it('queues calls made before live.js is ready; live.js runs them, in order, when it loads', async () => {
+      const { plugins: loaded } = await plugins()
+      const received: ConvertroCommand[] = []
+      let runTag = () => {}
+      jest.mocked(loadScript).mockImplementation(async () => {
+        runTag = () => runLiveJs(received)
+        return document.createElement('script')
+      })
+
+      const loading = load(loaded.trackEvent)
+      await deliver(loaded.identifyUser, { type: 'identify', userId: 'u-1' })
+      await deliver(loaded.trackEvent, { type: 'track', event: 'Signed Up' })
+      expect(window.$CVO).toStrictEqual([
+        ['trackUser', { id: 'u-1' }],
+        ['trackEvent', { type: 'Signed Up' }]
+      ])
+      expect(received).toStrictEqual([])
+
+      runTag()
+      await loading
+      await deliver(loaded.trackEvent, { type: 'track', event: 'Viewed Pricing' })
+
+      expect(received).toStrictEqual([
+        ['trackUser', { id: 'u-1' }],
+        ['trackEvent', { type: 'Signed Up' }],
+        ['trackEvent', { type: 'Viewed Pricing' }]
+      ])
+    })
+
+    it('fails with a clear error when live.js never becomes ready, keeping the queued calls', async () => {
+      jest.useFakeTimers()
+      try {
+        const { plugins: loaded } = await plugins()
+        jest.mocked(loadScript).mockResolvedValue(document.createElement('script'))
+
+        const loading = load(loaded.trackEvent)
+        const failure = expect(loading).rejects.toThrow(
+          "Convertro's live.js (https://d1ivexoxmp59q7.cloudfront.net/acme/live.js) loaded but did not become ready within 10 s: window.$CVO.trackEvent is not a function. Check the account setting."
+        )
+        await deliver(loaded.trackEvent, { type: 'track', event: 'Signed Up' })
+        await jest.advanceTimersByTimeAsync(READY_TIMEOUT_MS - READY_POLL_MS)
+        expect(loaded.trackEvent.isLoaded()).toBe(false)
+        await jest.advanceTimersByTimeAsync(2 * READY_POLL_MS)
+        await failure
+
+        expect(window.$CVO).toStrictEqual([['trackEvent', { type: 'Signed Up' }]])
+      } finally {
+        jest.useRealTimers()
+      }
+    })
+
+    it.each([
+      ['', 'Missing required setting: account.'],
+      ['   ', 'Missing required setting: account.'],
+      ['.', 'The "account" setting cannot be ".".'],
+      ['..', 'The "account" setting cannot be "..".']
+    ])('rejects the account %p without loading anything', async (account, message) => {
+      const { plugins: loaded } = await plugins({ account })
+
+      await expect(load(loaded.identifyUser)).rejects.toThrow(message)
+      expect(loadScript).not.toHaveBeenCalled()
+    })
+  })
+
+  describe('definition', () => {
+    it('has one automatic preset per action, on its default trigger, with its default mapping', () => {
+      expect(destination.presets).toStrictEqual([
+        {
+          name: 'Identify User',
+          subscribe: 'type = "identify"',
+          partnerAction: 'identifyUser',
+          mapping: { user_id: { '@path': '$.userId' }, traits: { '@path': '$.traits' } },
+          type: 'automatic'
+        },
+        {
+          name: 'Track Event',
+          subscribe: 'type = "track" and event != "Order Completed" and event != "Application Installed"',
+          partnerAction: 'trackEvent',
+          mapping: {
+            event_type: { '@path': '$.event' },
+            order_id: { '@path': '$.properties.order_id' },
+            value: { total: { '@path': '$.properties.total' }, revenue: { '@path': '$.properties.revenue' } }
+          },
+          type: 'automatic'
+        },
+        {
+          name: 'Order Completed',
+          subscribe: 'event = "Order Completed"',
+          partnerAction: 'orderCompleted',
+          mapping: {
+            order_id: { '@path': '$.properties.order_id' },
+            order: {
+              total: { '@path': '$.properties.total' },
+              revenue: { '@path': '$.properties.revenue' },
+              repeat: { '@path': '$.properties.repeat' }
+            }
+          },
+          type: 'automatic'
+        }
+      ])
+    })
+
+    it('shares the server destination’s settings keys, labels and defaults', () => {
+      const server = serverDestination.authentication?.fields ?? {}
+      const pick = ({ label, type, required, default: byDefault }: Record<string, unknown>) => ({
+        label,
+        type,
+        required,
+        default: byDefault
+      })
+      expect(Object.keys(destination.settings ?? {})).toEqual(['account', 'hybridAttributionModel'])
+      for (const key of ['account', 'hybridAttributionModel']) {
+        expect(pick({ ...destination.settings?.[key] })).toStrictEqual(pick({ ...server[key] }))
+      }
+      expect(destination.settings?.hybridAttributionModel.description).toBe(server.hybridAttributionModel.description)
+    })
+  })
+})

@@ -1,0 +1,63 @@
+/**
+ * @jest-environment ./test/jsdom-environment.ts
+ */
+import { deliver, loaded, resetPage } from '../../__tests__/helpers'
+
+jest.mock('@segment/browser-destination-runtime/load-script')
+
+describe('Convertro.identifyUser (device mode)', () => {
+  beforeEach(resetPage)
+
+  it('pushes trackUser with the user id and the traits spread beside it', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.identifyUser, {
+      type: 'identify',
+      userId: 'u-1',
+      traits: { email: 'ann@example.com', name: 'Ann', logins: 3 }
+    })
+
+    expect(received).toStrictEqual([['trackUser', { id: 'u-1', email: 'ann@example.com', name: 'Ann', logins: 3 }]])
+  })
+
+  it('pushes Engage audiences, which arrive as boolean traits, as they are', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.identifyUser, {
+      type: 'identify',
+      userId: 'u-1',
+      traits: { high_value_buyers: true, lapsed_customers: false }
+    })
+
+    expect(received).toStrictEqual([['trackUser', { id: 'u-1', high_value_buyers: true, lapsed_customers: false }]])
+  })
+
+  it('pushes the user id alone when there are no traits', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.identifyUser, { type: 'identify', userId: 'u-1' })
+
+    expect(received).toStrictEqual([['trackUser', { id: 'u-1' }]])
+  })
+
+  it('keeps the user id when a trait is also named id', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.identifyUser, { type: 'identify', userId: 'u-1', traits: { id: 'crm-9', email: 'a@b.c' } })
+
+    expect(received).toStrictEqual([['trackUser', { id: 'u-1', email: 'a@b.c' }]])
+  })
+
+  it.each([
+    ['no user id', { type: 'identify' as const, anonymousId: 'anon-1', traits: { email: 'ann@example.com' } }],
+    ['an empty user id', { type: 'identify' as const, userId: '', traits: { email: 'ann@example.com' } }]
+  ])('pushes nothing for an identify with %s', async (_case, event) => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.identifyUser, event)
+
+    expect(received).toStrictEqual([])
+  })
+
+  it('is not triggered by track events', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.identifyUser, { type: 'track', event: 'Signed Up', userId: 'u-1' })
+
+    expect(received).toStrictEqual([])
+  })
+})

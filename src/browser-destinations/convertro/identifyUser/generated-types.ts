@@ -1,0 +1,14 @@
+// Generated file. DO NOT MODIFY IT BY HAND.
+
+export interface Payload {
+  /**
+   * The user id (pushed as `id`). Without it nothing is pushed.
+   */
+  user_id?: string
+  /**
+   * Traits pushed with the user id. A trait named `id` does not replace the user id.
+   */
+  traits?: {
+    [k: string]: unknown
+  }
+}

@@ -1,0 +1,36 @@
+import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
+import { removeUndefined } from '@segment/actions-core'
+import type { Settings } from '../generated-types'
+import type { Payload } from './generated-types'
+import { TRIGGERS } from '../../../shared/convertro-rules'
+import { push } from '../utils'
+
+const action: BrowserActionDefinition<Settings, void, Payload> = {
+  title: 'Identify User',
+  description:
+    'Tell Convertro who the visitor is, with their traits (Engage audiences arrive as boolean traits). Anonymous identifies push nothing.',
+  platform: 'web',
+  defaultSubscription: TRIGGERS.identifyUser,
+  fields: {
+    user_id: {
+      label: 'User ID',
+      description: 'The user id (pushed as `id`). Without it nothing is pushed.',
+      type: 'string',
+      default: { '@path': '$.userId' }
+    },
+    traits: {
+      label: 'Traits',
+      description: 'Traits pushed with the user id. A trait named `id` does not replace the user id.',
+      type: 'object',
+      defaultObjectUI: 'keyvalue:only',
+      default: { '@path': '$.traits' }
+    }
+  },
+  // Actions push to the page's queue, not to the runtime's client: see push().
+  perform: (_client, { payload }) => {
+    if (!payload.user_id) return
+    push(['trackUser', removeUndefined({ ...payload.traits, id: payload.user_id })])
+  }
+}
+
+export default action

@@ -1,0 +1,67 @@
+import type { Preset } from '@segment/actions-core'
+import { IntegrationError, defaultValues } from '@segment/actions-core'
+import type { BrowserDestinationDefinition } from '@segment/browser-destination-runtime/types'
+import { browserDestination } from '@segment/browser-destination-runtime/shim'
+import type { Settings } from './generated-types'
+import { TRIGGERS } from '../../shared/convertro-rules'
+import { READY_POLL_MS, READY_TIMEOUT_MS } from './constants'
+import { convertroQueue, isReady, liveJsUrl } from './utils'
+import identifyUser from './identifyUser'
+import trackEvent from './trackEvent'
+import orderCompleted from './orderCompleted'
+
+const actions = { identifyUser, trackEvent, orderCompleted }
+
+/** An automatic preset subscribed to the action's default trigger, with its default mapping. */
+const preset = (partnerAction: keyof typeof actions): Preset => ({
+  name: actions[partnerAction].title,
+  subscribe: TRIGGERS[partnerAction],
+  partnerAction,
+  mapping: defaultValues(actions[partnerAction].fields),
+  type: 'automatic'
+})
+
+export const destination: BrowserDestinationDefinition<Settings, void> = {
+  name: 'Convertro',
+  slug: 'actions-convertro-web',
+  mode: 'device',
+  description: "Send identifies, events and orders to Convertro through Convertro's live.js tag in the browser.",
+
+  settings: {
+    account: {
+      label: 'Account',
+      description: 'Your Convertro account name: live.js is loaded for this account.',
+      type: 'string',
+      required: true
+    },
+    hybridAttributionModel: {
+      label: 'Hybrid Attribution Model',
+      description:
+        'When on, an Order Completed with a boolean `repeat` property sends a plain `sale` as well as `sale.repeat` or `sale.new`.',
+      type: 'boolean',
+      default: false
+    }
+  },
+
+  initialize: async ({ settings }, { loadScript, resolveWhen }) => {
+    const url = liveJsUrl(settings.account)
+    // live.js runs what was queued before it loaded: the queue must exist before the first push.
+    convertroQueue()
+    await loadScript(url)
+    // resolveWhen polls until its condition holds and has no time limit of its own.
+    const deadline = Date.now() + READY_TIMEOUT_MS
+    await resolveWhen(() => isReady() || Date.now() >= deadline, READY_POLL_MS)
+    if (!isReady()) {
+      throw new IntegrationError(
+        `Convertro's live.js (${url}) loaded but did not become ready within ${READY_TIMEOUT_MS / 1000} s: window.$CVO.trackEvent is not a function. Check the account setting.`,
+        'CONVERTRO_NOT_READY',
+        408
+      )
+    }
+  },
+
+  presets: [preset('identifyUser'), preset('trackEvent'), preset('orderCompleted')],
+  actions
+}
+
+export default browserDestination(destination)

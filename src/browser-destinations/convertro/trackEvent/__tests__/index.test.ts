@@ -1,0 +1,80 @@
+/**
+ * @jest-environment ./test/jsdom-environment.ts
+ */
+import { PayloadValidationError } from '@segment/actions-core'
+import type { JSONObject } from '@segment/actions-core'
+import type { Subscription } from '@segment/browser-destination-runtime/types'
+import { deliver, loaded, presetSubscriptions, resetPage } from '../../__tests__/helpers'
+
+jest.mock('@segment/browser-destination-runtime/load-script')
+
+/** The subscription a classic events-map entry becomes, e.g. "Signed Up" → "signup". */
+function mapped(segmentEvent: string, convertroEvent: string): Subscription {
+  const [preset] = presetSubscriptions().filter((subscription) => subscription.partnerAction === 'trackEvent')
+  return {
+    ...preset,
+    subscribe: `type = "track" and event = "${segmentEvent}"`,
+    mapping: { ...preset.mapping, event_type: convertroEvent }
+  }
+}
+
+const track = (event: string, properties: JSONObject = {}) => ({ type: 'track' as const, event, properties })
+
+describe('Convertro.trackEvent (device mode)', () => {
+  beforeEach(resetPage)
+
+  it('pushes a mapped event under its Convertro name, with no id or amount when there are none', async () => {
+    const { plugins, received } = await loaded({}, [mapped('Signed Up', 'signup')])
+    await deliver(plugins.trackEvent, track('Signed Up'))
+    await deliver(plugins.trackEvent, track('Viewed Pricing'))
+
+    expect(received).toStrictEqual([['trackEvent', { type: 'signup' }]])
+  })
+
+  it('pushes the order id as id', async () => {
+    const { plugins, received } = await loaded({}, [mapped('Quote Requested', 'quote')])
+    await deliver(plugins.trackEvent, track('Quote Requested', { order_id: 'q-7', revenue: 20 }))
+
+    expect(received).toStrictEqual([['trackEvent', { type: 'quote', id: 'q-7', amount: 20 }]])
+  })
+
+  describe('amount: total, else revenue, else none', () => {
+    it.each([
+      [{ total: 25, revenue: 20 }, { amount: 25 }],
+      [{ revenue: 20 }, { amount: 20 }],
+      [{}, {}],
+      [{ total: 0, revenue: 20 }, { amount: 0 }],
+      [{ total: '12.50', revenue: 20 }, { amount: 12.5 }],
+      [{ total: 'lots', revenue: '-3' }, { amount: -3 }],
+      [{ total: '', revenue: null }, {}],
+      [{ total: true, revenue: '5e1' }, {}]
+    ])('%p pushes %p', async (properties, amount) => {
+      const { plugins, received } = await loaded()
+      await deliver(plugins.trackEvent, track('Product Added', properties))
+
+      expect(received).toStrictEqual([['trackEvent', { type: 'Product Added', ...amount }]])
+    })
+  })
+
+  it('by default sends every track event under its own name, except the ones with their own action', async () => {
+    const { plugins, received } = await loaded()
+    for (const event of ['Product Viewed', 'Order Completed', 'Application Installed']) {
+      await deliver(plugins.trackEvent, track(event, { order_id: 'o-1' }))
+    }
+    await deliver(plugins.trackEvent, { type: 'identify', userId: 'u-1' })
+
+    expect(received).toStrictEqual([['trackEvent', { type: 'Product Viewed', id: 'o-1' }]])
+  })
+
+  it('rejects an event whose Convertro event type maps to nothing, pushing nothing', async () => {
+    const { plugins, received } = await loaded({}, [mapped('Signed Up', '')])
+
+    const delivery = deliver(plugins.trackEvent, track('Signed Up'))
+
+    await expect(delivery).rejects.toThrow(PayloadValidationError)
+    await expect(delivery).rejects.toThrow(
+      'Missing event type, so nothing was pushed to Convertro. Map "Convertro Event Type" (default: the event name).'
+    )
+    expect(received).toStrictEqual([])
+  })
+})

@@ -1,0 +1,42 @@
+import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
+import type { Settings } from '../generated-types'
+import type { Payload } from './generated-types'
+import { TRIGGERS, orderAmount } from '../../../shared/convertro-rules'
+import { order_id } from '../fields'
+import { push, requireValue, toAmount, trackEventCommand } from '../utils'
+
+const action: BrowserActionDefinition<Settings, void, Payload> = {
+  title: 'Track Event',
+  description: 'Send an event to Convertro through live.js.',
+  platform: 'web',
+  defaultSubscription: TRIGGERS.trackEvent,
+  fields: {
+    event_type: {
+      label: 'Convertro Event Type',
+      description: 'The Convertro event type (pushed as `type`). Defaults to the Segment event name.',
+      type: 'string',
+      default: { '@path': '$.event' }
+    },
+    order_id,
+    value: {
+      label: 'Event Value',
+      description:
+        'The amount pushed is `total` when it is a number or a numeric string such as "50.99", else `revenue`; with neither, no amount is pushed. Read as sent, so a non-numeric value falls back instead of failing the event.',
+      type: 'object',
+      defaultObjectUI: 'keyvalue:only',
+      default: { total: { '@path': '$.properties.total' }, revenue: { '@path': '$.properties.revenue' } }
+    }
+  },
+  // Actions push to the page's queue, not to the runtime's client: see push().
+  perform: (_client, { payload }) => {
+    push(
+      trackEventCommand({
+        type: requireValue(payload.event_type, 'event type', '"Convertro Event Type" (default: the event name)'),
+        id: payload.order_id,
+        amount: toAmount(orderAmount(payload.value))
+      })
+    )
+  }
+}
+
+export default action

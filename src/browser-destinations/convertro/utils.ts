@@ -1,0 +1,53 @@
+import { IntegrationError, PayloadValidationError, removeUndefined } from '@segment/actions-core'
+import type { ConvertroCommand, ConvertroQueue, TrackEventArgs } from './types'
+import { LIVE_JS_ORIGIN } from './constants'
+
+/** The page's `$CVO` queue, created as an empty array when live.js has not run yet. */
+export function convertroQueue(): ConvertroQueue {
+  window.$CVO = window.$CVO || ([] as ConvertroCommand[])
+  return window.$CVO
+}
+
+/** live.js is ready once it has replaced or extended the queue with its own `trackEvent`. */
+export function isReady(): boolean {
+  return typeof window.$CVO?.trackEvent === 'function'
+}
+
+/**
+ * Pushes to whatever `window.$CVO` is now. The runtime hands actions initialize's result only once it has
+ * resolved, and analytics.js can deliver an event before that: such a call lands in the array, which
+ * live.js runs when it loads. Never a reference kept from earlier, since live.js may replace the array.
+ */
+export function push(command: ConvertroCommand): void {
+  convertroQueue().push(command)
+}
+
+/** The URL of live.js for an account, the account percent-encoded into its own path segment. */
+export function liveJsUrl(account: string | undefined): string {
+  if (!account?.trim()) {
+    throw new IntegrationError('Missing required setting: account.', 'INVALID_SETTINGS', 400)
+  }
+  // URL parsers resolve `.` and `..` away, which would load some other script than this account's.
+  if (account === '.' || account === '..') {
+    throw new IntegrationError(`The "account" setting cannot be "${account}".`, 'INVALID_SETTINGS', 400)
+  }
+  return `${LIVE_JS_ORIGIN}/${encodeURIComponent(account)}/live.js`
+}
+
+/** A shared-rule amount (a number or a plain decimal string) as the number live.js takes. */
+export function toAmount(value: number | string | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value)
+}
+
+/** A `trackEvent` command; keys with no value are left out rather than pushed as undefined. */
+export function trackEventCommand(args: TrackEventArgs): ConvertroCommand {
+  return ['trackEvent', removeUndefined(args)]
+}
+
+/** Throws a PayloadValidationError naming the field when a value the action needs is missing or blank. */
+export function requireValue(value: string | undefined, field: string, mapping: string): string {
+  if (!value?.trim()) {
+    throw new PayloadValidationError(`Missing ${field}, so nothing was pushed to Convertro. Map ${mapping}.`)
+  }
+  return value
+}

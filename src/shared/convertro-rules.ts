@@ -1,0 +1,50 @@
+/**
+ * Convertro's rules that both modes apply: the server destination when it builds its calls, the browser
+ * destination when it pushes to `$CVO`. Kept free of dependencies so the browser bundle carries only these.
+ */
+
+/** Each action's default trigger; trackEvent leaves the events that have their own action alone. */
+export const TRIGGERS = {
+  identifyUser: 'type = "identify"',
+  trackEvent: 'type = "track" and event != "Order Completed" and event != "Application Installed"',
+  orderCompleted: 'event = "Order Completed"',
+  appInstalled: 'event = "Application Installed"'
+}
+
+/** Convertro's sale event types (see the attribution table in the README). */
+export const SALE = 'sale'
+export const SALE_REPEAT = 'sale.repeat'
+export const SALE_NEW = 'sale.new'
+
+// A plain decimal literal: no sign but minus, no spaces, no exponent, no leading dot.
+const DECIMAL = /^-?\d+(?:\.\d+)?$/
+
+/** A finite number or a plain decimal string ("50.99", "-3") counts as an amount; anything else is absent. */
+export function isAmount(value: unknown): value is number | string {
+  return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && DECIMAL.test(value))
+}
+
+/** The first candidate that counts as an amount, as it was sent; undefined when none does. */
+export function chooseAmount(...candidates: unknown[]): number | string | undefined {
+  return candidates.find(isAmount)
+}
+
+/** An order's amount: `total`, else `revenue`. */
+export function orderAmount(order: { total?: unknown; revenue?: unknown } | undefined): number | string | undefined {
+  return chooseAmount(order?.total, order?.revenue)
+}
+
+/** Only a real boolean counts: the string "true" is not one. */
+export function readBoolean(value: unknown): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined
+}
+
+/**
+ * Convertro's sale types for an order: `sale.repeat` / `sale.new` when `repeat` is a boolean, plus a plain
+ * `sale` under the hybrid attribution model; a plain `sale` alone when `repeat` is unknown.
+ */
+export function saleTypes(repeat: boolean | undefined, hybridAttributionModel: boolean | undefined): string[] {
+  if (repeat === undefined) return [SALE]
+  const specific = repeat ? SALE_REPEAT : SALE_NEW
+  return hybridAttributionModel ? [specific, SALE] : [specific]
+}
