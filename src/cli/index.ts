@@ -1,14 +1,10 @@
 import path from 'path'
 import { Command, InvalidArgumentError } from 'commander'
-import { watch } from 'chokidar'
 import { ROOT, DESTINATION_ROOTS, SERVER_DESTINATION_DIR, forgetModules, loadDefinition } from './lib/destinations'
-import { generateTypes } from './lib/types'
-import { validateProject } from './lib/validate'
-import { migrate } from './lib/migrate'
-import { readJson } from './lib/io'
-import { send } from './commands/send'
-import { listRequiredFields } from './commands/list-required-fields'
-import { startServer } from './server/app'
+
+// Each command loads what it needs when it runs, so `--help` and the other commands start quickly.
+
+const DEFAULT_RECORDS = path.relative(process.cwd(), path.join(ROOT, '.convertro/collector.jsonl'))
 
 function port(value: string): number {
   const n = Number(value)
@@ -17,6 +13,7 @@ function port(value: string): number {
 }
 
 async function typesOnce(check: boolean): Promise<number> {
+  const { generateTypes } = await import('./lib/types')
   const stale = await generateTypes({ check })
   if (check && stale.length > 0) {
     console.error(`Stale generated types (run npm run types):\n${stale.map((file) => `  ${file}`).join('\n')}`)
@@ -42,14 +39,24 @@ export function program(): Command {
       const roots = DESTINATION_ROOTS.map((root) => path.join(ROOT, root))
       let running = Promise.resolve()
       // Writing generated files is itself a change: only the definitions' sources trigger a run.
-      watch(roots, { ignoreInitial: true, ignored: (file) => file.endsWith('generated-types.ts') })
-        .on('all', () => {
+      const ignored = (file: string) => file.endsWith('generated-types.ts')
+      const log = (line: string) => console.error(line)
+      const { watchSources } = await import('./lib/watch')
+      await watchSources(
+        roots,
+        () => {
           running = running.then(async () => {
             roots.forEach(forgetModules)
-            await typesOnce(Boolean(check)).catch((error: Error) => console.error(error.message))
+            try {
+              process.exitCode = await typesOnce(Boolean(check))
+            } catch (error) {
+              log(`Kept the previous types: ${(error as Error).message}`)
+            }
           })
-        })
-        .once('ready', () => console.log('Watching the destinations for changes (Ctrl+C to stop).'))
+        },
+        { log, ignored }
+      )
+      console.log('Watching the destinations for changes (Ctrl+C to stop).')
     })
 
   cli
@@ -57,6 +64,7 @@ export function program(): Command {
     .description('Check the definitions: presets, subscriptions (FQL), field defaults, settings, descriptions, types.')
     .option('--json', 'print the findings as JSON')
     .action(async ({ json }: { json?: boolean }) => {
+      const { validateProject } = await import('./lib/validate')
       const result = await validateProject()
       const ok = result.errors.length === 0
       const summary = `${result.destinations} destination(s), ${result.actions} action(s), ${result.presets} preset(s): ${result.errors.length} error(s), ${result.warnings.length} warning(s)`
@@ -73,17 +81,19 @@ export function program(): Command {
   cli
     .command('serve')
     .description('Serve the destination over HTTP, with a Convertro collector and a web tester.')
-    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', port, port(process.env.PORT ?? '3000'))
+    .option('-p, --port <port>', 'port to listen on, 0 for any free one (default: $PORT or 3000)', port)
     .option('--host <host>', 'address to bind; other than loopback exposes the server to the network', '127.0.0.1')
-    .option('--records <file>', 'JSON-lines file where the collector keeps requests', '.convertro/collector.jsonl')
+    .option('--records <file>', 'JSON-lines file where the collector keeps requests', DEFAULT_RECORDS)
     .option('--no-watch', 'do not reload the destination when its source changes')
-    .action(async (options: { port: number; host: string; records: string; watch: boolean }) => {
+    .action(async (options: { port?: number; host: string; records: string; watch: boolean }) => {
+      const { startServer } = await import('./server/app')
       const server = await startServer({
         ...options,
+        port: options.port ?? port(process.env.PORT || '3000'),
         records: path.resolve(options.records),
         log: (line) => console.log(line)
       })
-      console.log(`Convertro actions server: ${server.url}`)
+      console.log(`Convertro actions server: ${server.url} (bound to ${server.address})`)
       const stop = (signal: string) => {
         console.log(`${signal}: stopping`)
         void server.close().then(() => process.exit(0))
@@ -95,7 +105,10 @@ export function program(): Command {
   cli
     .command('list-required-fields')
     .description('Print the required settings and the required fields of each action, as JSON.')
-    .action(async () => console.log(JSON.stringify(await listRequiredFields(), null, 2)))
+    .action(async () => {
+      const { listRequiredFields } = await import('./commands/list-required-fields')
+      console.log(JSON.stringify(await listRequiredFields(), null, 2))
+    })
 
   cli
     .command('send')
@@ -105,6 +118,7 @@ export function program(): Command {
     .option('-s, --settings <file>', 'destination settings as JSON')
     .option('--dry-run', 'intercept the requests: print them, send nothing')
     .action(async (action: string, options: { event: string; settings?: string; dryRun?: boolean }) => {
+      const { send } = await import('./commands/send')
       process.exitCode = await send(action, options)
     })
 
@@ -113,6 +127,7 @@ export function program(): Command {
     .description('Convert the classic Convertro destination’s settings into Actions settings and subscriptions.')
     .argument('<classic-settings.json>', 'the classic destination’s settings as JSON')
     .action(async (file: string) => {
+      const [{ migrate }, { readJson }] = await Promise.all([import('./lib/migrate'), import('./lib/io')])
       const result = migrate(readJson(file), await loadDefinition(SERVER_DESTINATION_DIR))
       for (const warning of result.warnings) console.error(`warning: ${warning}`)
       console.log(JSON.stringify(result, null, 2))

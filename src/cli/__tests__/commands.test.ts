@@ -2,10 +2,16 @@ import fs from 'fs'
 import path from 'path'
 import { SAMPLE_EVENTS } from '../lib/samples'
 import { fqlProblem } from '../lib/fql'
-import { cli, copyProject, tempFile } from './helpers'
+import { cli, copyProject, stubConvertro, tempFile } from './helpers'
 
 // Each case starts the CLI as its own process.
 jest.setTimeout(60_000)
+
+interface Finding {
+  level: string
+  destination: string
+  message: string
+}
 
 const SETTINGS = { account: 'acme', clientName: 'acme', siteId: '1', domain: 'acme.sp1.convertro.com' }
 
@@ -18,6 +24,12 @@ describe('convertro-actions', () => {
       expect(stdout).toContain(`Usage: convertro-actions ${command}`)
     }
   )
+
+  it('runs with PORT set to nothing, as a shell may leave it', async () => {
+    const { code, stdout } = await cli(['list-required-fields'], { env: { PORT: '' } })
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toHaveProperty('actions-convertro')
+  })
 
   it('refuses an unknown command', async () => {
     const { code, stderr } = await cli(['deploy'])
@@ -36,6 +48,9 @@ describe('validate', () => {
   describe('on a broken definition', () => {
     let dir: string
 
+    const edit = (file: string, change: (source: string) => string) =>
+      fs.writeFileSync(path.join(dir, file), change(fs.readFileSync(path.join(dir, file), 'utf8')))
+
     beforeAll(() => {
       dir = copyProject()
       const index = path.join(dir, 'src/destinations/convertro/index.ts')
@@ -48,46 +63,74 @@ describe('validate', () => {
             "preset('appInstalled'), { ...preset('trackEvent'), name: 'Typo', partnerAction: 'trakEvent' }, { ...preset('trackEvent'), name: 'Negated', subscribe: 'type = \"track\" and not (event = \"A\")' }, { ...preset('trackEvent'), name: 'Bad default', mapping: { event_type: { '@pth': '$.event' } } }]"
           )
       )
-      const action = path.join(dir, 'src/destinations/convertro/identifyUser/index.ts')
-      fs.writeFileSync(action, fs.readFileSync(action, 'utf8').replace(/description: 'Tie the device[^']*',/, ''))
-      const types = path.join(dir, 'src/destinations/convertro/appInstalled/generated-types.ts')
-      fs.appendFileSync(types, '// edited\n')
+      edit('src/destinations/convertro/identifyUser/index.ts', (source) =>
+        source.replace(/description: 'Tie the device[^']*',/, '')
+      )
+      edit('src/destinations/convertro/appInstalled/index.ts', (source) =>
+        source
+          .replace(
+            'defaultSubscription: TRIGGERS.appInstalled',
+            `defaultSubscription: 'event = "Application Installed" and'`
+          )
+          .replace("label: 'App Name',", "label: 'App Name', required: true,")
+          .replace("description: 'Version of the installed app (sent as `apv`).',", '')
+          .replace(
+            "default: { '@path': '$.context.app.version' }",
+            "default: { '@path': '$.context.app.version', '@if': 1 }"
+          )
+      )
+      edit('src/destinations/convertro/index.ts', (source) => source.replace('default: false', "default: 'no'"))
     })
 
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
+    const at = 'src/destinations/convertro'
     const ERRORS = [
-      'error: src/destinations/convertro: action "identifyUser" has no description',
-      'error: src/destinations/convertro: preset "Typo" names action "trakEvent", which does not exist',
-      'error: src/destinations/convertro: preset "Negated" has a subscription that is read as `type = "track" and event = "A"`: the rest of the query would be ignored',
-      'error: src/destinations/convertro: preset "Bad default" has an invalid mapping: /event_type has an invalid directive: @pth.',
-      'error: src/destinations/convertro: src/destinations/convertro/appInstalled/generated-types.ts is stale: run generate:types'
+      `error: ${at}: action "identifyUser" has no description`,
+      `error: ${at}: action "appInstalled" has a defaultSubscription that is read as \`event = "Application Installed"\`, which is not what it says`,
+      `error: ${at}: action "appInstalled" has an invalid field default: /app_version should only have one @-prefixed key but it has 2 keys.`,
+      `error: ${at}: preset "Application Installed" has an invalid mapping: /app_version should only have one @-prefixed key but it has 2 keys.`,
+      `error: ${at}: preset "Typo" names action "trakEvent", which does not exist`,
+      `error: ${at}: preset "Negated" has a subscription that is read as \`type = "track" and event = "A"\`, which is not what it says`,
+      `error: ${at}: preset "Bad default" has an invalid mapping: /event_type has an invalid directive: @pth.`,
+      `error: ${at}: setting "hybridAttributionModel" is a boolean with a string default`,
+      `error: ${at}: ${at}/generated-types.ts is stale: run generate:types`,
+      `error: ${at}: ${at}/appInstalled/generated-types.ts is stale: run generate:types`
     ]
+    const WARNINGS = [`warning: ${at}: action "appInstalled" field "app_version" has no description`]
 
     it('exits 1 with each problem on its own line', async () => {
       const { code, stdout } = await cli(['validate'], { cwd: dir })
       expect(code).toBe(1)
       expect(stdout.trimEnd().split('\n')).toEqual([
         ...ERRORS,
-        'validate: 2 destination(s), 7 action(s), 10 preset(s): 5 error(s), 0 warning(s)'
+        ...WARNINGS,
+        'validate: 2 destination(s), 7 action(s), 10 preset(s): 10 error(s), 1 warning(s)'
       ])
     })
 
     it('prints the findings as JSON with --json', async () => {
       const { code, stdout } = await cli(['validate', '--json'], { cwd: dir })
       expect(code).toBe(1)
-      const result = JSON.parse(stdout) as {
-        ok: boolean
-        errors: { level: string; destination: string; message: string }[]
-      }
+      const result = JSON.parse(stdout) as Record<'errors' | 'warnings', Finding[]> & { ok: boolean }
+      const lines = (findings: Finding[]) => findings.map((f) => `${f.level}: ${f.destination}: ${f.message}`)
       expect(result.ok).toBe(false)
-      expect(result.errors.map((e) => `${e.level}: ${e.destination}: ${e.message}`)).toEqual(ERRORS)
+      expect(lines(result.errors)).toEqual(ERRORS)
+      expect(lines(result.warnings)).toEqual(WARNINGS)
+    })
+
+    it('lists a field declared required', async () => {
+      const { code, stdout } = await cli(['list-required-fields'], { cwd: dir })
+      expect(code).toBe(0)
+      expect(JSON.parse(stdout)).toMatchObject({
+        'actions-convertro': { settings: ['account', 'clientName', 'siteId', 'domain'], appInstalled: ['app_name'] }
+      })
     })
   })
 })
 
 describe('list-required-fields', () => {
-  it('prints the required settings per destination as JSON', async () => {
+  it('prints the required settings and fields per destination as JSON', async () => {
     const { code, stdout } = await cli(['list-required-fields'])
     expect(code).toBe(0)
     // The actions check their ids when building the call (to name Convertro's parameter), not with `required`.
@@ -150,6 +193,22 @@ describe('send', () => {
     expect(stderr).toMatch(
       /^PayloadValidationError: .*user id.*\(PAYLOAD_VALIDATION_FAILED\)\. Segment would not retry this event\.\n$/
     )
+  })
+
+  it('sends for real without --dry-run and prints the answer', async () => {
+    const convertro = await stubConvertro([200])
+    try {
+      const local = tempFile('local.json', { ...SETTINGS, domain: convertro.domain })
+      const event = tempFile('event.json', SAMPLE_EVENTS.appInstalled)
+      const { code, stdout } = await cli(['send', 'appInstalled', '-e', event, '-s', local])
+      expect(code).toBe(0)
+      const lines = stdout.trimEnd().split('\n')
+      expect(lines[0]).toMatch(new RegExp(`^GET ${convertro.domain}/api/install/acme/1/\\?sid=`))
+      expect(lines.slice(-3)).toEqual(['  app  Acme Shop', '  apv  4.2.0', '  → 200 OK'])
+      expect(convertro.paths).toEqual([new URL(lines[0].slice(4)).pathname + new URL(lines[0].slice(4)).search])
+    } finally {
+      await convertro.close()
+    }
   })
 
   it('names a bad settings file and an unknown action', async () => {

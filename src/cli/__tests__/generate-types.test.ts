@@ -74,7 +74,9 @@ describe('generate:types', () => {
       )
       expect(types).toContain('\n  app_name: string\n')
     } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
       child.kill('SIGTERM')
+      await exited
     }
   })
 

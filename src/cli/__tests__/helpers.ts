@@ -12,9 +12,13 @@ export interface Run {
 }
 
 /** Runs the CLI as a user does (`bin/run …` in `cwd`), with optional standard input. */
-export function cli(args: string[], { cwd = ROOT, input }: { cwd?: string; input?: string } = {}): Promise<Run> {
+export function cli(
+  args: string[],
+  { cwd = ROOT, input, env }: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}
+): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(path.join(cwd, 'bin/run'), args, { cwd }, (error, stdout, stderr) => {
+    const options = { cwd, env: { ...process.env, ...env }, timeout: 50_000 }
+    const child = execFile(path.join(cwd, 'bin/run'), args, options, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
       resolve({ code, stdout, stderr })
     })
@@ -40,13 +44,15 @@ export function tempFile(name: string, content?: unknown): string {
 
 export interface Served {
   url: string
+  /** The address the server's socket is bound to, as it reported it. */
+  address: string
   child: ChildProcess
   /** Everything the server printed so far. */
   output(): string
   /** Resolves when the server printed a line matching `pattern`. */
-  waitFor(pattern: RegExp): Promise<string>
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop(): Promise<number | null>
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>
+  /** Sends the signal (SIGTERM by default) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
 /** Starts `serve` on a free port (unless `args` name one) and resolves once it printed its URL. */
@@ -62,26 +68,38 @@ export async function serve(args: string[] = [], cwd = ROOT): Promise<Served> {
   child.stderr.on('data', append)
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
 
+  // Never outlive the test: a server that does not say what is awaited within 40 s is stopped.
   const waitFor = (pattern: RegExp) =>
-    new Promise<string>((resolve, reject) => {
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`serve did not print ${pattern} within 40 s:\n${output}`))
+      }, 40_000)
       const check = () => {
         const match = pattern.exec(output)
-        if (match) return resolve(match[0])
-        if (child.exitCode !== null) return reject(new Error(`serve exited with ${child.exitCode}:\n${output}`))
+        if (match) {
+          clearTimeout(timer)
+          return resolve(match)
+        }
+        if (child.exitCode !== null || child.signalCode !== null) {
+          clearTimeout(timer)
+          return reject(new Error(`serve exited with ${child.exitCode ?? child.signalCode}:\n${output}`))
+        }
         waiters.push(check)
       }
       void exited.then(() => waiters.splice(0).forEach((wake) => wake()))
       check()
     })
 
-  const line = await waitFor(/Convertro actions server: (\S+)/)
+  const [, url, address] = await waitFor(/Convertro actions server: (\S+) \(bound to (\S+)\)/)
   return {
-    url: line.split(': ')[1],
+    url,
+    address,
     child,
     output: () => output,
     waitFor,
-    stop: () => {
-      child.kill('SIGTERM')
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => {
+      child.kill(signal)
       return exited
     }
   }
@@ -99,4 +117,24 @@ export async function http(
   })
   const text = await response.text()
   return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined }
+}
+
+/** A stand-in Convertro on loopback answering each call with the next status (the last one repeats). */
+export async function stubConvertro(
+  statuses: number[]
+): Promise<{ domain: string; paths: string[]; close(): Promise<void> }> {
+  const { createServer } = await import('http')
+  const paths: string[] = []
+  const server = createServer((req, res) => {
+    paths.push(req.url ?? '')
+    res.writeHead(statuses[Math.min(paths.length, statuses.length) - 1], { 'content-type': 'text/plain' })
+    res.end(`answer ${paths.length}`)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    domain: `http://127.0.0.1:${port}`,
+    paths,
+    close: () => new Promise((resolve) => server.close(() => resolve()))
+  }
 }

@@ -1,7 +1,8 @@
 import fs from 'fs'
 import path from 'path'
 import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
-import { copyProject, http, serve, tempFile, type Served } from './helpers'
+import { request } from 'http'
+import { copyProject, http, serve, stubConvertro, tempFile, type Served } from './helpers'
 
 // Each server is its own process, started from TypeScript sources.
 jest.setTimeout(60_000)
@@ -44,7 +45,42 @@ describe('serve', () => {
   afterAll(() => server.stop())
 
   it('binds to 127.0.0.1 and prints its URL', () => {
-    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+    const port = new URL(server.url).port
+    expect(server.url).toBe(`http://127.0.0.1:${port}/`)
+    expect(server.address).toBe(`127.0.0.1:${port}`)
+  })
+
+  it('refuses requests addressed to another host name (DNS rebinding)', async () => {
+    const { port } = new URL(server.url)
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path: '/collector/requests',
+        headers: { host: `evil.example:${port}` }
+      })
+      req.on('response', (res) => {
+        res.resume()
+        resolve(res.statusCode)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(status).toBe(403)
+  })
+
+  it('serves the tester its samples: settings without a domain, an event and the defaults per action', async () => {
+    const { body } = await http(server.url + 'samples')
+    const samples = body as {
+      settings: object
+      events: Record<string, unknown>
+      defaults: Record<string, object>
+      collector: string
+    }
+    expect(samples.settings).toEqual(SAMPLE_SETTINGS)
+    expect(samples.collector).toBe(server.url.slice(0, -1))
+    expect(Object.keys(samples.events).sort()).toEqual(['appInstalled', 'identifyUser', 'orderCompleted', 'trackEvent'])
+    expect(samples.defaults.identifyUser).toMatchObject({ user_id: { '@path': '$.userId' } })
   })
 
   it('serves the manifest, as Segment’s server does', async () => {
@@ -142,7 +178,7 @@ describe('serve', () => {
     )
   })
 
-  it('reports a typed error with the calls made before it', async () => {
+  it('reports a typed error, sending nothing', async () => {
     const payload = { ...SAMPLE_EVENTS.identifyUser, userId: undefined }
     const { status, body } = await call('identifyUser', { payload, settings: SAMPLE_SETTINGS })
     expect(status).toBe(200)
@@ -156,6 +192,29 @@ describe('serve', () => {
       })
     ])
     expect(await recorded()).toEqual([])
+  })
+
+  it('reports a failed call after the calls that went before it', async () => {
+    const convertro = await stubConvertro([200, 503])
+    try {
+      const settings = { ...SAMPLE_SETTINGS, domain: convertro.domain, hybridAttributionModel: true }
+      const { body } = await call('orderCompleted', { payload: SAMPLE_EVENTS.orderCompleted, settings })
+      const [first, second, error] = body as [
+        Exchange,
+        Exchange,
+        { requestError: true; retryable: boolean; name: string }
+      ]
+      expect((body as unknown[]).length).toBe(3)
+      expect([first.response.statusCode, second.response.statusCode]).toEqual([200, 503])
+      expect(urls([first, second]).map((url) => new URL(url.slice(4)).searchParams.get('typ'))).toEqual([
+        'sale.repeat',
+        'sale'
+      ])
+      expect(error).toMatchObject({ requestError: true, name: 'RetryableError', retryable: true })
+      expect(convertro.paths).toHaveLength(2)
+    } finally {
+      await convertro.close()
+    }
   })
 
   it('reports an unreachable Convertro as retryable', async () => {
@@ -187,12 +246,36 @@ describe('serve', () => {
       /larger than 1mb/
     ],
     ['an unknown action', 'trackEvents', { body: {} }, 404, /^Unknown action "trackEvents"\. Actions: identifyUser, /],
-    ['a payload that is not an event', 'trackEvent', { body: { payload: 'hello' } }, 400, /"payload" must be an event/],
+    ['an inherited property as action', 'constructor', { body: {} }, 404, /^Unknown action "constructor"\./],
+    [
+      'a payload that is not an event',
+      'trackEvent',
+      { body: { payload: 'hello' } },
+      400,
+      /^Send { "payload": event or \[events\]/
+    ],
     ['an unknown route', 'api/nope/acme/1/', { method: 'GET' }, 404, /^No route GET \/api\/nope\/acme\/1\/$/]
   ])('answers %s', async (_name, route, init, status, message) => {
     const answer = await http(server.url + route, init)
     expect(answer.status).toBe(status)
     expect((answer.body as { error: string }).error).toMatch(message)
+    expect(await recorded()).toEqual([])
+  })
+
+  it('refuses a body that is not declared JSON (a cross-site form or text post)', async () => {
+    const answer = await fetch(server.url + 'identifyUser', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ payload: SAMPLE_EVENTS.identifyUser, settings: SAMPLE_SETTINGS })
+    })
+    expect(answer.status).toBe(415)
+    expect(await answer.json()).toEqual({ error: 'Send the body as JSON, with Content-Type: application/json' })
+    expect(await recorded()).toEqual([])
+  })
+
+  it('does not record a HEAD as a Convertro call', async () => {
+    const answer = await fetch(server.url + 'api/hit/acme/1/?sid=x', { method: 'HEAD' })
+    expect(answer.status).toBe(404)
     expect(await recorded()).toEqual([])
   })
 

@@ -65,13 +65,17 @@ describe('the tester page in Chromium', () => {
     )
   })
 
-  it('selects a preset with its mapping and keeps a screenshot', async () => {
+  it('selects a preset with its mapping, sends it, and keeps a screenshot', async () => {
+    const before = (await collectorRows()).length
     await page.selectOption('#target', { label: 'Order Completed — event = "Order Completed"' })
     expect(JSON.parse(await page.inputValue('#mapping'))).toMatchObject({
       order_id: { '@path': '$.properties.order_id' }
     })
     await page.click('#send')
-    await page.waitForSelector('#result .exchange')
+    await page.waitForFunction((n) => document.querySelectorAll('#collector tbody tr').length === n, before + 1)
+    expect(await requestLines()).toEqual([expect.stringContaining('/api/hit/acme/1/?sid=')])
+    expect((await collectorRows())[0]).toContain('eid=order-5001')
+
     fs.mkdirSync(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: path.join(ARTIFACTS, 'tester.png'), fullPage: true })
     expect(fs.statSync(path.join(ARTIFACTS, 'tester.png')).size).toBeGreaterThan(10_000)

@@ -1,9 +1,8 @@
-import nock from 'nock'
-import { Destination, defaultValues } from '@segment/actions-core'
 import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
 import { SERVER_DESTINATION_DIR, loadDefinition } from '../lib/destinations'
-import { describeError, summarize, type Exchange } from '../lib/exchanges'
+import type { Exchange } from '../lib/exchanges'
 import { readJson } from '../lib/io'
+import { hasAction, runAction } from '../lib/run'
 
 export interface SendOptions {
   event: string
@@ -13,8 +12,7 @@ export interface SendOptions {
 
 /** Method and URL, then the decoded query as a two-column table, then the answer. */
 export function formatExchange({ request, response }: Exchange, dryRun: boolean): string {
-  const url = new URL(request.url)
-  const params = [...url.searchParams]
+  const params = [...new URL(request.url).searchParams]
   const width = Math.max(0, ...params.map(([name]) => name.length))
   return [
     `${request.method} ${request.url}`,
@@ -26,34 +24,25 @@ export function formatExchange({ request, response }: Exchange, dryRun: boolean)
 /** Runs one action on one Segment event and prints the Convertro requests it made. */
 export async function send(actionKey: string, options: SendOptions): Promise<number> {
   const definition = (await loadDefinition(SERVER_DESTINATION_DIR)) as DestinationDefinition<JSONObject>
-  if (!(actionKey in definition.actions)) {
+  if (!hasAction(definition, actionKey)) {
     console.error(`Unknown action "${actionKey}". Actions: ${Object.keys(definition.actions).join(', ')}.`)
     return 1
   }
-  const event = readJson(options.event) as JSONObject
+  const payload = readJson(options.event) as JSONObject
   const settings = (options.settings ? readJson(options.settings) : {}) as JSONObject
 
   if (options.dryRun) {
-    // Every request is answered here, so nothing leaves the machine.
+    // Loaded only here: nock takes over Node's HTTP client for the whole process.
+    const { default: nock } = await import('nock')
     nock.disableNetConnect()
     nock(/.*/).persist().get(/.*/).reply(200)
   }
-  const destination = new Destination(definition)
-  const action = destination.actions[actionKey]
-  const mapping = defaultValues(action.definition.fields) as JSONObject
-  let failure: unknown
-  try {
-    await action.execute({ data: event, settings, mapping, auth: undefined })
-  } catch (error) {
-    failure = error
-  }
-  const exchanges = await summarize(destination.responses)
+  const { exchanges, error } = await runAction(definition, actionKey, { payload, settings })
   for (const exchange of exchanges) console.log(formatExchange(exchange, Boolean(options.dryRun)))
-  if (failure === undefined) {
+  if (!error) {
     if (exchanges.length === 0) console.log('No request: the action sent nothing for this event.')
     return 0
   }
-  const { name, summary } = describeError(failure)
-  console.error(`${name}: ${summary}`)
+  console.error(`${error.name}: ${error.summary}`)
   return 1
 }

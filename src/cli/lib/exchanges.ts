@@ -1,4 +1,4 @@
-import { IntegrationError, RetryableError } from '@segment/actions-core'
+import { IntegrationError, InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
 import type { DecoratedResponse } from '@segment/actions-core'
 
 /** One request the destination made and Convertro's answer, in the shape Segment's CLI server returns. */
@@ -86,15 +86,14 @@ export function describeError(error: unknown): ErrorOutput {
       summary: `${err.message} (${err.code}). Segment would retry this event.`
     }
   }
-  const typed = err as Partial<IntegrationError>
-  if (err instanceof IntegrationError || typeof typed.code === 'string') {
-    const status = typed.status ?? 400
+  if (err instanceof IntegrationError || err instanceof InvalidAuthenticationError) {
+    const status = err.status ?? 400
     return {
       ...base,
       statusCode: status,
-      code: typed.code,
+      code: err.code,
       retryable: false,
-      summary: `${err.message} (${typed.code}). Segment would not retry this event.`
+      summary: `${err.message} (${err.code}). Segment would not retry this event.`
     }
   }
   return { ...base, statusCode: 500, retryable: false, summary: `Unexpected error: ${err.message}` }

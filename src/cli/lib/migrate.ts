@@ -1,6 +1,7 @@
 import { defaultValues } from '@segment/actions-core'
 import { parseFql, validate as matches } from '@segment/destination-subscriptions'
-import type { AnyDefinition } from './destinations'
+import { settingsOf, type AnyDefinition } from './destinations'
+import { isObject } from './io'
 import { fqlProblem, fqlString } from './fql'
 import { parseDomain } from '../../destinations/convertro/utils'
 
@@ -17,14 +18,6 @@ export interface Migration {
   subscriptions: Subscription[]
   warnings: string[]
 }
-
-const SETTINGS = ['account', 'clientName', 'siteId', 'domain', 'hybridAttributionModel'] as const
-const REQUIRED = ['account', 'clientName', 'siteId', 'domain'] as const
-/** The classic destination's presets that carry over as they are; its `events` map replaces trackEvent's. */
-const CARRIED_PRESETS = ['identifyUser', 'orderCompleted', 'appInstalled']
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** The classic `events` text-map, stored by Segment as an object or as a list of `{ key, value }`. */
 function eventEntries(events: unknown, warnings: string[]): [string, unknown][] {
@@ -49,8 +42,10 @@ export function migrate(classic: unknown, definition: AnyDefinition): Migration 
   const warnings: string[] = []
   if (!isObject(classic)) throw new Error('Classic settings must be a JSON object')
 
+  // The Actions settings keep the classic keys, so they carry over by name.
+  const fields = settingsOf(definition)
   const settings: Record<string, unknown> = {}
-  for (const key of SETTINGS) {
+  for (const key of Object.keys(fields)) {
     if (classic[key] !== undefined) settings[key] = classic[key]
   }
   if (typeof settings.hybridAttributionModel === 'string') {
@@ -59,8 +54,9 @@ export function migrate(classic: unknown, definition: AnyDefinition): Migration 
       `hybridAttributionModel was the string "${String(classic.hybridAttributionModel)}": read as ${settings.hybridAttributionModel}`
     )
   }
-  for (const key of REQUIRED) {
-    if (settings[key] === undefined || settings[key] === '') warnings.push(`${key} is missing: set it before enabling`)
+  for (const [key, field] of Object.entries(fields)) {
+    const missing = settings[key] === undefined || settings[key] === ''
+    if (field.required === true && missing) warnings.push(`${key} is missing: set it before enabling`)
   }
   if (typeof settings.domain === 'string' && settings.domain !== '') {
     try {
@@ -70,32 +66,30 @@ export function migrate(classic: unknown, definition: AnyDefinition): Migration 
     }
   }
   for (const key of Object.keys(classic)) {
-    if (!(SETTINGS as readonly string[]).includes(key) && key !== 'events') {
+    if (!(key in fields) && key !== 'events') {
       warnings.push(`${key} has no Actions equivalent: not carried over`)
     }
   }
 
   const trackDefaults = defaultValues(definition.actions.trackEvent.fields)
-  const otherPresets = (definition.presets ?? []).filter(
-    (p) => p.type === 'automatic' && p.partnerAction !== 'trackEvent'
+  // The classic `events` map replaces trackEvent's preset; the other actions' presets carry over as they are.
+  const otherPresets = (definition.presets ?? []).flatMap((p) =>
+    p.type === 'automatic' && p.partnerAction !== 'trackEvent' ? [p] : []
   )
-  /** The preset of another action that already takes this track event (e.g. Order Completed). */
-  const ownPreset = (event: string) =>
-    otherPresets.find((p) => p.type === 'automatic' && matches(parseFql(p.subscribe), { type: 'track', event }))
   const subscriptions: Subscription[] = []
   const seen = new Set<string>()
   for (const [event, type] of eventEntries(classic.events, warnings)) {
     const literal = fqlString(event)
+    // Another action's preset that already takes this track event (e.g. Order Completed).
+    const own = otherPresets.find((p) => matches(parseFql(p.subscribe), { type: 'track', event }))
     if (typeof type !== 'string' || type.trim() === '') {
       warnings.push(`event "${event}" maps to no Convertro event type: skipped`)
     } else if (event.trim() === '' || !literal) {
       warnings.push(`event ${JSON.stringify(event)} cannot be named in a subscription (FQL has no escapes): skipped`)
     } else if (seen.has(event)) {
       warnings.push(`event "${event}" is mapped twice: kept the first mapping`)
-    } else if (ownPreset(event)) {
-      warnings.push(
-        `event "${event}" goes to the "${ownPreset(event)?.name}" action: its mapping to "${type}" is not carried over`
-      )
+    } else if (own) {
+      warnings.push(`event "${event}" goes to the "${own.name}" action: its mapping to "${type}" is not carried over`)
     } else {
       seen.add(event)
       const subscribe = `type = "track" and event = ${literal}`
@@ -114,14 +108,9 @@ export function migrate(classic: unknown, definition: AnyDefinition): Migration 
     warnings.push('no event is mapped: track events other than orders and installs will not be sent, as before')
   }
 
-  for (const preset of definition.presets ?? []) {
-    if (preset.type !== 'automatic' || !CARRIED_PRESETS.includes(preset.partnerAction)) continue
-    subscriptions.push({
-      name: preset.name ?? preset.partnerAction,
-      partnerAction: preset.partnerAction,
-      subscribe: preset.subscribe,
-      mapping: { ...preset.mapping }
-    })
+  for (const preset of otherPresets) {
+    const { name = preset.partnerAction, partnerAction, subscribe, mapping = {} } = preset
+    subscriptions.push({ name, partnerAction, subscribe, mapping: { ...mapping } })
   }
   return { settings, subscriptions, warnings }
 }

@@ -3,13 +3,15 @@ import path from 'path'
 import type { AddressInfo } from 'net'
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
-import { watch, type FSWatcher } from 'chokidar'
 import { Destination, defaultValues } from '@segment/actions-core'
 import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
 import { CALL_KINDS } from '../../destinations/convertro/constants'
 import { ROOT, SERVER_DESTINATION_DIR, forgetModules, loadDefinition } from '../lib/destinations'
-import { describeError, summarize } from '../lib/exchanges'
+import { describeError } from '../lib/exchanges'
+import { isObject } from '../lib/io'
+import { hasAction, runAction } from '../lib/run'
 import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
+import { watchSources } from '../lib/watch'
 import { Collector } from './collector'
 
 export interface ServeOptions {
@@ -24,51 +26,54 @@ export interface ServeOptions {
 
 export interface RunningServer {
   url: string
+  /** The address the socket is bound to, as the system reports it. */
+  address: string
   close(): Promise<void>
 }
 
 export const BODY_LIMIT = '1mb'
 
-type Settings = Record<string, unknown>
+type Definition = DestinationDefinition<JSONObject>
 
-/** Loopback address of this server, as a `domain` setting; only loopback hosts may use plain http. */
-function collectorDomain(host: string, port: number): string {
-  const loopback = host === '::1' ? '[::1]' : host === 'localhost' ? 'localhost' : '127.0.0.1'
-  return `http://${loopback}:${port}`
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]'])
+const isLoopback = (host: string) => LOOPBACK_NAMES.has(host) || host === '::1'
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::'
+
+/**
+ * This server as a `domain` setting, for events sent without one. Plain http is allowed only for the
+ * loopback names, so a server bound to one specific other address has no such default.
+ */
+function collectorDomain(host: string, port: number): string | undefined {
+  if (isWildcard(host)) return `http://127.0.0.1:${port}`
+  if (isLoopback(host)) return `http://${host === '::1' ? '[::1]' : host}:${port}`
+  return undefined
 }
 
 function urlOf(host: string, port: number): string {
-  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const shown = isWildcard(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   return `http://${shown}:${port}/`
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
 /** The destination under its source folder, read afresh when that source changes. */
 class DestinationSource {
-  definition!: DestinationDefinition<Settings>
-  private watcher?: FSWatcher
+  definition!: Definition
+  private watcher?: { close(): Promise<void> }
 
   constructor(private readonly log: (line: string) => void) {}
 
   async load(): Promise<void> {
-    this.definition = (await loadDefinition(SERVER_DESTINATION_DIR)) as DestinationDefinition<Settings>
+    this.definition = (await loadDefinition(SERVER_DESTINATION_DIR)) as Definition
   }
 
-  /** Resolves once the watcher has seen the source tree, so no change after that is missed. */
-  watch(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    this.watcher = watch(path.join(ROOT, 'src/destinations'), { ignoreInitial: true })
-    this.watcher.on('all', (_event, file) => {
-      clearTimeout(timer)
-      timer = setTimeout(() => void this.reload(path.relative(ROOT, file)), 150)
+  async watch(): Promise<void> {
+    const sources = path.join(ROOT, 'src/destinations')
+    this.watcher = await watchSources([sources], (file) => void this.reload(sources, path.relative(ROOT, file)), {
+      log: this.log
     })
-    return new Promise((resolve) => this.watcher?.once('ready', resolve))
   }
 
-  private async reload(file: string): Promise<void> {
-    forgetModules(path.join(ROOT, 'src/destinations'))
+  private async reload(sources: string, file: string): Promise<void> {
+    forgetModules(sources)
     try {
       await this.load()
       this.log(`Reloaded ${this.definition.name} after a change to ${file}`)
@@ -82,23 +87,63 @@ class DestinationSource {
   }
 }
 
-export function createApp(
+/**
+ * A page on any website can make the browser post to 127.0.0.1, or reach it by rebinding its own name
+ * to it. Bound to loopback, the server answers only requests addressed to a loopback name.
+ */
+function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
+  let name = ''
+  try {
+    name = new URL(`http://${req.headers.host ?? ''}`).hostname
+  } catch {
+    // An unparseable Host header is refused below like any foreign one.
+  }
+  if (LOOPBACK_NAMES.has(name)) return next()
+  res
+    .status(403)
+    .json({ error: `Host "${req.headers.host ?? ''}" is not a loopback name: this server answers only on loopback` })
+}
+
+/** Body-parser failures carry their type; anything else is ours and must not pass silently. */
+function errorHandler(log: (line: string) => void) {
+  return (error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+    if (error.type === 'entity.parse.failed') {
+      res.status(400).json({ error: `Malformed JSON: ${error.message}` })
+    } else if (error.type === 'entity.too.large') {
+      res.status(413).json({ error: `Request body is larger than ${BODY_LIMIT}` })
+    } else if (error.status && error.status < 500) {
+      res.status(error.status).json({ error: error.message })
+    } else {
+      log(`${req.method} ${req.path} failed: ${error.stack ?? error.message}`)
+      res.status(500).json({ error: error.message })
+    }
+  }
+}
+
+function createApp(
   source: DestinationSource,
   collector: Collector,
-  domain: () => string,
-  log: (line: string) => void
+  options: ServeOptions,
+  domain: () => string | undefined
 ) {
+  const { log } = options
   const app = express()
   app.disable('x-powered-by')
-  // Bodies are JSON whatever their declared type, gzip or not (Segment's tooling is not consistent).
-  app.use(express.json({ limit: BODY_LIMIT, type: () => true }))
-
-  const withCollector = (settings: Settings): Settings =>
-    settings.domain === undefined || settings.domain === null || settings.domain === ''
-      ? { ...settings, domain: domain() }
-      : settings
-
+  if (isLoopback(options.host)) app.use(loopbackOnly)
+  app.use(express.json({ limit: BODY_LIMIT }))
   app.use(express.static(path.join(__dirname, 'tester')))
+
+  /** Requests that change something must be JSON: a plain form or text post from another site is not. */
+  const requireJson = (req: Request, res: Response, next: NextFunction) => {
+    if (req.is('application/json')) return next()
+    res.status(415).json({ error: 'Send the body as JSON, with Content-Type: application/json' })
+  }
+
+  const withCollector = (settings: JSONObject): JSONObject => {
+    const fallback = domain()
+    const missing = settings.domain === undefined || settings.domain === null || settings.domain === ''
+    return missing && fallback ? { ...settings, domain: fallback } : settings
+  }
 
   app.get('/manifest', (_req, res) => {
     res.json({ ...source.definition, directoryName: path.basename(SERVER_DESTINATION_DIR) })
@@ -108,12 +153,12 @@ export function createApp(
     const defaults = Object.fromEntries(
       Object.entries(source.definition.actions).map(([key, action]) => [key, defaultValues(action.fields)])
     )
-    res.json({ settings: SAMPLE_SETTINGS, events: SAMPLE_EVENTS, defaults, collector: domain() })
+    res.json({ settings: SAMPLE_SETTINGS, events: SAMPLE_EVENTS, defaults, collector: domain() ?? null })
   })
 
-  app.post('/authenticate', async (req, res) => {
+  app.post('/authenticate', requireJson, async (req, res) => {
     try {
-      await new Destination(source.definition).testAuthentication(isObject(req.body) ? req.body : {})
+      await new Destination(source.definition).testAuthentication(isObject(req.body) ? (req.body as JSONObject) : {})
       res.json({ ok: true })
     } catch (error) {
       const { message, fields, summary } = describeError(error)
@@ -130,75 +175,39 @@ export function createApp(
     res.json({ ok: true })
   })
 
+  // Convertro's calls are GETs; a HEAD (which Express would route here too) is not a call.
   app.get('/api/:kind/:client/:site', (req, res, next) => {
-    if (!(CALL_KINDS as readonly string[]).includes(req.params.kind)) return next()
+    if (req.method !== 'GET' || !(CALL_KINDS as readonly string[]).includes(req.params.kind)) return next()
     collector.handle(req, res)
   })
 
-  app.post('/:action', async (req: Request<{ action: string }>, res) => {
+  app.post('/:action', requireJson, async (req: Request<{ action: string }>, res) => {
     const key = req.params.action
-    if (!(key in source.definition.actions)) {
+    if (!hasAction(source.definition, key)) {
       const known = Object.keys(source.definition.actions).join(', ')
       res.status(404).json({ error: `Unknown action "${key}". Actions: ${known}.` })
       return
     }
-    if (!isObject(req.body)) {
-      res.status(400).json({ error: 'Send a JSON object: { "payload": {...}, "settings": {...}, "mapping": {...} }' })
-      return
-    }
-    const { payload = {}, settings = {}, mapping = {} } = req.body
+    const { payload = {}, settings = {}, mapping = {} } = isObject(req.body) ? req.body : {}
     if (!isObject(settings) || !isObject(mapping) || !(isObject(payload) || Array.isArray(payload))) {
-      res
-        .status(400)
-        .json({ error: '"payload" must be an event or an array of events; "settings" and "mapping" objects' })
+      res.status(400).json({ error: 'Send { "payload": event or [events], "settings": {...}, "mapping": {...} }' })
       return
     }
-
-    // A destination per call: actions-core keeps every response on its instance, so a shared one
-    // would hand one call's requests to the next (and to a concurrent one).
-    const destination = new Destination(source.definition)
-    const action = destination.actions[key]
-    const bundle = {
-      settings: withCollector(settings),
-      mapping: { ...defaultValues(action.definition.fields), ...mapping } as JSONObject,
-      auth: undefined
-    }
-    try {
-      if (Array.isArray(payload)) {
-        const multistatus = await action.executeBatch({ ...bundle, data: payload as JSONObject[] })
-        const exchanges = await summarize(destination.responses)
-        log(`POST /${key}: ${payload.length} event(s), ${exchanges.length} request(s)`)
-        res.json({ multistatus, exchanges })
-      } else {
-        await action.execute({ ...bundle, data: payload as JSONObject })
-        const exchanges = await summarize(destination.responses)
-        log(`POST /${key}: ${exchanges.map((e) => e.response.statusCode).join(', ') || 'no request'}`)
-        res.json(exchanges)
-      }
-    } catch (error) {
-      const output = describeError(error)
-      log(`POST /${key}: ${output.name}: ${output.message}`)
-      res.json([...(await summarize(destination.responses)), output])
-    }
+    const run = await runAction(source.definition, key, {
+      payload: payload as JSONObject | JSONObject[],
+      settings: withCollector(settings as JSONObject),
+      mapping: mapping as JSONObject
+    })
+    const statuses = run.exchanges.map((e) => e.response.statusCode).join(', ') || 'no request'
+    log(`POST /${key}: ${statuses}${run.error ? `; ${run.error.name}: ${run.error.message}` : ''}`)
+    if (run.multistatus) res.json({ multistatus: run.multistatus, exchanges: run.exchanges })
+    else res.json(run.error ? [...run.exchanges, run.error] : run.exchanges)
   })
 
   app.use((req, res) => {
     res.status(404).json({ error: `No route ${req.method} ${req.path}` })
   })
-
-  // Body-parser failures carry their HTTP status; anything else is ours and must not pass silently.
-  app.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
-    if (error.type === 'entity.parse.failed') {
-      res.status(400).json({ error: `Malformed JSON: ${error.message}` })
-    } else if (error.type === 'entity.too.large') {
-      res.status(413).json({ error: `Request body is larger than ${BODY_LIMIT}` })
-    } else if (error.status && error.status < 500) {
-      res.status(error.status).json({ error: error.message })
-    } else {
-      log(`${req.method} ${req.path} failed: ${error.stack ?? error.message}`)
-      res.status(500).json({ error: error.message })
-    }
-  })
+  app.use(errorHandler(log))
   return app
 }
 
@@ -206,20 +215,30 @@ export function createApp(
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const source = new DestinationSource(options.log)
   await source.load()
-  const collector = new Collector(options.records)
+  const collector = new Collector(options.records, options.log)
   let port = options.port
-  const app = createApp(source, collector, () => collectorDomain(options.host, port), options.log)
+  const app = createApp(source, collector, options, () => collectorDomain(options.host, port))
   const server = http.createServer(app)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => resolve())
   })
-  port = (server.address() as AddressInfo).port
+  const bound = server.address() as AddressInfo
+  port = bound.port
   if (options.watch) await source.watch()
+  if (!isLoopback(options.host)) {
+    options.log(
+      `Listening beyond loopback (${options.host}): anyone who reaches it can make this server send requests.`
+    )
+  }
+  if (!collectorDomain(options.host, port)) {
+    options.log(`No default domain: plain http to ${options.host} is not allowed, so give each call a domain.`)
+  }
 
   return {
     url: urlOf(options.host, port),
+    address: `${bound.address}:${bound.port}`,
     close: async () => {
       await source.close()
       server.closeAllConnections()

@@ -26,13 +26,27 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 export class Collector {
   private readonly requests: CollectedRequest[] = []
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    log: (line: string) => void
+  ) {
     fs.mkdirSync(path.dirname(file), { recursive: true })
-    if (fs.existsSync(file)) {
-      for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-        if (line.trim()) this.requests.push(JSON.parse(line) as CollectedRequest)
-      }
-    }
+    if (!fs.existsSync(file)) return
+    let skipped = false
+    fs.readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, index) => {
+        if (!line.trim()) return
+        try {
+          this.requests.push(JSON.parse(line) as CollectedRequest)
+        } catch {
+          // A crash mid-append leaves a partial last line: skip it rather than refuse to start.
+          log(`Skipped ${file}:${index + 1}, which is not a complete record`)
+          skipped = true
+        }
+      })
+    // Rewritten without the partial line, so the next append does not run into it.
+    if (skipped) fs.writeFileSync(file, this.requests.map((entry) => JSON.stringify(entry) + '\n').join(''))
   }
 
   list(): readonly CollectedRequest[] {

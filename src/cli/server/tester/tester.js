@@ -126,16 +126,23 @@ async function send() {
       body: JSON.stringify({ payload, settings, mapping })
     })
     renderResult(status, body)
-    await refreshCollector()
   } catch (error) {
     $('result').replaceChildren(errorBox('Not sent', error.message))
   } finally {
     button.disabled = false
   }
+  await refreshCollector()
 }
 
 async function refreshCollector() {
-  const { body } = await getJson('collector/requests')
+  let body
+  try {
+    body = (await getJson('collector/requests')).body
+    $('offline').hidden = true
+  } catch {
+    $('offline').hidden = false
+    return
+  }
   const rows = [...body].reverse().map((entry) =>
     el(
       'tr',
@@ -183,7 +190,7 @@ async function start() {
     await refreshCollector()
   })
   await refreshCollector()
-  setInterval(() => void refreshCollector().catch(() => {}), 1000)
+  setInterval(() => void refreshCollector(), 1000)
 }
 
 start().catch((error) => {

@@ -1,0 +1,44 @@
+import { Destination, defaultValues } from '@segment/actions-core'
+import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
+import { describeError, summarize, type ErrorOutput, type Exchange } from './exchanges'
+
+export interface ActionInput {
+  payload: JSONObject | JSONObject[]
+  settings: JSONObject
+  /** Merged over the action's field defaults, as Segment's server does. */
+  mapping?: JSONObject
+}
+
+export interface ActionRun {
+  exchanges: Exchange[]
+  /** One entry per event, for an array payload (performBatch). */
+  multistatus?: unknown[]
+  error?: ErrorOutput
+}
+
+export const hasAction = (definition: DestinationDefinition<JSONObject>, key: string): boolean =>
+  Object.hasOwn(definition.actions, key)
+
+/**
+ * Runs one action as Segment's runtime does, on a Destination of its own: actions-core keeps every
+ * response on the instance, so a shared one would hand one run's requests to the next (or a concurrent) run.
+ */
+export async function runAction(
+  definition: DestinationDefinition<JSONObject>,
+  key: string,
+  { payload, settings, mapping = {} }: ActionInput
+): Promise<ActionRun> {
+  const destination = new Destination(definition)
+  const action = destination.actions[key]
+  const bundle = { settings, mapping: { ...defaultValues(action.definition.fields), ...mapping }, auth: undefined }
+  try {
+    if (Array.isArray(payload)) {
+      const multistatus = await action.executeBatch({ ...bundle, data: payload })
+      return { exchanges: await summarize(destination.responses), multistatus }
+    }
+    await action.execute({ ...bundle, data: payload })
+    return { exchanges: await summarize(destination.responses) }
+  } catch (error) {
+    return { exchanges: await summarize(destination.responses), error: describeError(error) }
+  }
+}
