@@ -39,6 +39,9 @@ export function readBoolean(value: unknown): boolean | undefined {
   return typeof value === 'boolean' ? value : undefined
 }
 
+/** The furthest a JavaScript Date reaches either side of the epoch, in milliseconds. */
+const MAX_TIME_MS = 8.64e15
+
 /**
  * Event time as whole Unix seconds, truncated. Reads what actions-core's `datetime` check accepts: date
  * strings, epoch milliseconds as a number, and numeric strings (13 characters: milliseconds, else seconds).
@@ -49,7 +52,8 @@ export function toUnixSeconds(value: string | number | undefined): string | unde
   if (typeof value === 'number') ms = value
   else if (String(Number(value)) === value) ms = value.length === 13 ? Number(value) : Number(value) * 1000
   else ms = Date.parse(value)
-  return Number.isFinite(ms) ? String(Math.trunc(ms / 1000)) : undefined
+  // Only a time a Date can hold is an event time: beyond it, `ts` would go out as a huge or exponent-form number.
+  return Math.abs(ms) <= MAX_TIME_MS ? String(Math.trunc(ms / 1000)) : undefined
 }
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?'

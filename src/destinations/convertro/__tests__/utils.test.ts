@@ -175,8 +175,16 @@ describe('Convertro timestamps', () => {
     expect(toUnixSeconds(value)).toBe(ts)
   })
 
-  it.each([undefined, '', 'yesterday', NaN])('treats %p as missing', (value) => {
-    expect(toUnixSeconds(value)).toBeUndefined()
+  it.each([undefined, '', 'yesterday', NaN, Infinity, 1e21, -1e16, 8.64e15 + 1, '1e+21', '9999999999999999'])(
+    'treats %p as missing',
+    (value) => {
+      expect(toUnixSeconds(value)).toBeUndefined()
+    }
+  )
+
+  it('keeps the furthest times a Date can hold', () => {
+    expect(toUnixSeconds(8.64e15)).toBe('8640000000000')
+    expect(toUnixSeconds(-8.64e15)).toBe('-8640000000000')
   })
 })
 
