@@ -42,6 +42,19 @@ describe('Convertro.orderCompleted', () => {
     })
   })
 
+  it.each(['false', 'true', 1])(
+    'sends only the specific sale type when the hybrid setting is %p, not true',
+    async (hybrid) => {
+      const calls = convertro()
+      await testDestination.testAction('orderCompleted', {
+        event: testEvent({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-1', repeat: true } }),
+        settings: { ...SETTINGS, hybridAttributionModel: hybrid as unknown as boolean },
+        useDefaultMappings: true
+      })
+      expect(calls).toEqual([hit('sale.repeat')])
+    }
+  )
+
   describe('amount: total, else revenue, else 1', () => {
     it.each([
       [{ total: 100, revenue: 90 }, '100'],
