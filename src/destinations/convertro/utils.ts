@@ -106,7 +106,10 @@ export function requireSettings(settings: Settings, keys: readonly (keyof Settin
 }
 
 /** A setting as one percent-encoded path segment; `.` and `..` would be resolved away by URL parsers. */
-function pathSegment(key: 'clientName' | 'siteId', value: string): string {
+function pathSegment(key: 'clientName' | 'siteId', setting: unknown): string {
+  // A number or boolean has a text form, as actions-core's settings validation would give it; an object has none.
+  if (typeof setting === 'object') throw new InvalidSettingsError(`The "${key}" setting must be text.`)
+  const value = String(setting)
   if (value === '.' || value === '..') {
     throw new InvalidSettingsError(`The "${key}" setting cannot be "${value}": it would change the request path.`)
   }
@@ -120,8 +123,8 @@ function pathSegment(key: 'clientName' | 'siteId', value: string): string {
 /** Where calls for these settings go. Throws a non-retryable error naming every missing or invalid setting. */
 export function resolveEndpoint(settings: Settings): Endpoint {
   requireSettings(settings, ['clientName', 'siteId', 'domain'])
-  const clientName = pathSegment('clientName', String(settings.clientName))
-  const siteId = pathSegment('siteId', String(settings.siteId))
+  const clientName = pathSegment('clientName', settings.clientName)
+  const siteId = pathSegment('siteId', settings.siteId)
   return { origin: parseDomain(settings.domain), path: `/${clientName}/${siteId}/` }
 }
 

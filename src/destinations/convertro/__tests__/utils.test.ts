@@ -102,6 +102,19 @@ describe('Convertro endpoint from settings', () => {
   })
 
   it.each([
+    ['clientName', {}],
+    ['siteId', ['1234']]
+  ])('rejects %s = %p, which is not text, non-retryably', (key, value) => {
+    expect(() => resolveEndpoint({ ...SETTINGS, [key]: value })).toThrow(
+      expect.objectContaining({ status: 400, code: 'INVALID_SETTINGS', message: `The "${key}" setting must be text.` })
+    )
+  })
+
+  it('reads a numeric site id as its text', () => {
+    expect(resolveEndpoint({ ...SETTINGS, siteId: 1234 as unknown as string }).path).toBe('/acme/1234/')
+  })
+
+  it.each([
     ['clientName', '.'],
     ['clientName', '..'],
     ['siteId', '..']
