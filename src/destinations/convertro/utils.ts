@@ -133,11 +133,14 @@ export function callUrl(endpoint: Endpoint, kind: CallKind): string {
   return `${endpoint.origin}/api/${kind}${endpoint.path}`
 }
 
-/** The query of a call; parameters with no value are left out (`0` and `false` are values). */
+/**
+ * The query of a call; parameters with no value are left out (`0` and `false` are values). Empty text is no
+ * value: actions-core drops an empty field from a single event but keeps it in a batch.
+ */
 export function toSearchParams(query: ConvertroQuery): URLSearchParams {
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null) params.append(key, String(value))
+    if (value !== undefined && value !== null && value !== '') params.append(key, String(value))
   }
   return params
 }

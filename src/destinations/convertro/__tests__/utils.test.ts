@@ -202,8 +202,8 @@ describe('Convertro timestamps', () => {
 })
 
 describe('Convertro query', () => {
-  it('leaves out absent parameters and keeps 0 and false', () => {
-    const params = toSearchParams({ sid: 'd', ts: '1', cua: undefined, val: '0', eid: String(false) })
+  it('leaves out absent and empty parameters and keeps 0 and false', () => {
+    const params = toSearchParams({ sid: 'd', ts: '1', cua: undefined, cip: '', val: '0', eid: String(false) })
     expect([...params]).toEqual([
       ['sid', 'd'],
       ['ts', '1'],
