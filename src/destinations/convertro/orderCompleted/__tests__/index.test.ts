@@ -105,6 +105,20 @@ describe('Convertro.orderCompleted', () => {
     expect(calls).toEqual([hit('sale.repeat'), hit('sale')])
   })
 
+  it('re-sends both calls unchanged when the runtime retries an order whose second call failed', async () => {
+    const calls = convertro([
+      [200, 'OK'],
+      [503, 'busy'],
+      [200, 'OK']
+    ])
+    const attempt = () => order({ order_id: 'o-1', total: 20, repeat: true }, true)
+    await expect(attempt()).rejects.toThrow(RetryableError)
+    testDestination.responses = []
+    await expect(attempt()).resolves.toHaveLength(2)
+    // The first call is sent again though Convertro recorded it: the same eid, sid, ts and val mark it as the same sale.
+    expect(calls).toEqual([hit('sale.repeat', '20'), hit('sale', '20'), hit('sale.repeat', '20'), hit('sale', '20')])
+  })
+
   it('does not send the second call when the first fails', async () => {
     const calls = convertro([[400, 'bad sid']])
     const result = order({ order_id: 'o-1', repeat: true }, true)
