@@ -26,6 +26,9 @@ export function amount(...candidates: unknown[]): string {
   return toDecimal(chooseAmount(...candidates)) ?? '1'
 }
 
+/** The furthest a JavaScript Date reaches either side of the epoch, in milliseconds. */
+const MAX_TIME_MS = 8.64e15
+
 /**
  * Event time as whole Unix seconds, truncated. Reads what actions-core's `datetime` check accepts: date
  * strings, epoch milliseconds as a number, and numeric strings (13 characters: milliseconds, else seconds).
@@ -36,7 +39,8 @@ export function toUnixSeconds(value: string | number | undefined): string | unde
   if (typeof value === 'number') ms = value
   else if (String(Number(value)) === value) ms = value.length === 13 ? Number(value) : Number(value) * 1000
   else ms = Date.parse(value)
-  return Number.isFinite(ms) ? String(Math.trunc(ms / 1000)) : undefined
+  // Only a time a Date can hold is an event time: beyond it, `ts` would go out as a huge or exponent-form number.
+  return Math.abs(ms) <= MAX_TIME_MS ? String(Math.trunc(ms / 1000)) : undefined
 }
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?'
@@ -89,7 +93,10 @@ export function requireSettings(settings: Settings, keys: readonly (keyof Settin
 }
 
 /** A setting as one percent-encoded path segment; `.` and `..` would be resolved away by URL parsers. */
-function pathSegment(key: 'clientName' | 'siteId', value: string): string {
+function pathSegment(key: 'clientName' | 'siteId', setting: unknown): string {
+  // A number or boolean has a text form, as actions-core's settings validation would give it; an object has none.
+  if (typeof setting === 'object') throw new InvalidSettingsError(`The "${key}" setting must be text.`)
+  const value = String(setting)
   if (value === '.' || value === '..') {
     throw new InvalidSettingsError(`The "${key}" setting cannot be "${value}": it would change the request path.`)
   }
@@ -103,8 +110,8 @@ function pathSegment(key: 'clientName' | 'siteId', value: string): string {
 /** Where calls for these settings go. Throws a non-retryable error naming every missing or invalid setting. */
 export function resolveEndpoint(settings: Settings): Endpoint {
   requireSettings(settings, ['clientName', 'siteId', 'domain'])
-  const clientName = pathSegment('clientName', String(settings.clientName))
-  const siteId = pathSegment('siteId', String(settings.siteId))
+  const clientName = pathSegment('clientName', settings.clientName)
+  const siteId = pathSegment('siteId', settings.siteId)
   return { origin: parseDomain(settings.domain), path: `/${clientName}/${siteId}/` }
 }
 
@@ -113,11 +120,14 @@ export function callUrl(endpoint: Endpoint, kind: CallKind): string {
   return `${endpoint.origin}/api/${kind}${endpoint.path}`
 }
 
-/** The query of a call; parameters with no value are left out (`0` and `false` are values). */
+/**
+ * The query of a call; parameters with no value are left out (`0` and `false` are values). Empty text is no
+ * value: actions-core drops an empty field from a single event but keeps it in a batch.
+ */
 export function toSearchParams(query: ConvertroQuery): URLSearchParams {
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null) params.append(key, String(value))
+    if (value !== undefined && value !== null && value !== '') params.append(key, String(value))
   }
   return params
 }

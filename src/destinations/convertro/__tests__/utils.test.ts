@@ -102,6 +102,19 @@ describe('Convertro endpoint from settings', () => {
   })
 
   it.each([
+    ['clientName', {}],
+    ['siteId', ['1234']]
+  ])('rejects %s = %p, which is not text, non-retryably', (key, value) => {
+    expect(() => resolveEndpoint({ ...SETTINGS, [key]: value })).toThrow(
+      expect.objectContaining({ status: 400, code: 'INVALID_SETTINGS', message: `The "${key}" setting must be text.` })
+    )
+  })
+
+  it('reads a numeric site id as its text', () => {
+    expect(resolveEndpoint({ ...SETTINGS, siteId: 1234 as unknown as string }).path).toBe('/acme/1234/')
+  })
+
+  it.each([
     ['clientName', '.'],
     ['clientName', '..'],
     ['siteId', '..']
@@ -175,14 +188,22 @@ describe('Convertro timestamps', () => {
     expect(toUnixSeconds(value)).toBe(ts)
   })
 
-  it.each([undefined, '', 'yesterday', NaN])('treats %p as missing', (value) => {
-    expect(toUnixSeconds(value)).toBeUndefined()
+  it.each([undefined, '', 'yesterday', NaN, Infinity, 1e21, -1e16, 8.64e15 + 1, '1e+21', '9999999999999999'])(
+    'treats %p as missing',
+    (value) => {
+      expect(toUnixSeconds(value)).toBeUndefined()
+    }
+  )
+
+  it('keeps the furthest times a Date can hold', () => {
+    expect(toUnixSeconds(8.64e15)).toBe('8640000000000')
+    expect(toUnixSeconds(-8.64e15)).toBe('-8640000000000')
   })
 })
 
 describe('Convertro query', () => {
-  it('leaves out absent parameters and keeps 0 and false', () => {
-    const params = toSearchParams({ sid: 'd', ts: '1', cua: undefined, val: '0', eid: String(false) })
+  it('leaves out absent and empty parameters and keeps 0 and false', () => {
+    const params = toSearchParams({ sid: 'd', ts: '1', cua: undefined, cip: '', val: '0', eid: String(false) })
     expect([...params]).toEqual([
       ['sid', 'd'],
       ['ts', '1'],

@@ -11,7 +11,8 @@ const toCalls = (payload: Payload, settings: Settings) => {
   const eid = requireValue(payload.order_id, 'order id', 'eid')
   const val = amount(orderAmount(payload.order))
   const repeat = readBoolean(payload.order?.repeat)
-  return saleTypes(repeat, settings.hybridAttributionModel).map((typ) =>
+  // Only a real `true` turns the model on: settings that skipped validation may hold the truthy string "false".
+  return saleTypes(repeat, settings.hybridAttributionModel === true).map((typ) =>
     convertroCall('hit', payload, { typ, val, eid })
   )
 }

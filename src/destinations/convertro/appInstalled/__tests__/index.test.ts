@@ -1,6 +1,6 @@
 import { PayloadValidationError, createTestIntegration } from '@segment/actions-core'
 import Destination from '../../index'
-import { CONTEXT, SETTINGS, convertro, expected, invalidEntry, sorted, testEvent } from '../../__tests__/helpers'
+import { CONTEXT, SETTINGS, TS, convertro, expected, invalidEntry, sorted, testEvent } from '../../__tests__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 
@@ -69,5 +69,21 @@ describe('Convertro.appInstalled', () => {
         errormessage: 'Convertro answered 503: busy'
       })
     ])
+  })
+  it('leaves out an empty app name and version in a batch too, where actions-core keeps empty fields', async () => {
+    const calls = convertro()
+    await testDestination.testBatchAction('appInstalled', {
+      events: [
+        testEvent({
+          type: 'track',
+          event: 'Application Installed',
+          context: { ...CONTEXT, userAgent: '', app: { name: '', version: '' } }
+        })
+      ],
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    expect(calls).toEqual([{ ...expected('install', {}), query: { sid: 'device-1', ts: TS, cip: '203.0.113.7' } }])
+    expect(testDestination.results[0].multistatus).toEqual([expect.objectContaining({ status: 200 })])
   })
 })

@@ -42,6 +42,19 @@ describe('Convertro.orderCompleted', () => {
     })
   })
 
+  it.each(['false', 'true', 1])(
+    'sends only the specific sale type when the hybrid setting is %p, not true',
+    async (hybrid) => {
+      const calls = convertro()
+      await testDestination.testAction('orderCompleted', {
+        event: testEvent({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-1', repeat: true } }),
+        settings: { ...SETTINGS, hybridAttributionModel: hybrid as unknown as boolean },
+        useDefaultMappings: true
+      })
+      expect(calls).toEqual([hit('sale.repeat')])
+    }
+  )
+
   describe('amount: total, else revenue, else 1', () => {
     it.each([
       [{ total: 100, revenue: 90 }, '100'],
@@ -90,6 +103,20 @@ describe('Convertro.orderCompleted', () => {
     await expect(result).rejects.toThrow(RetryableError)
     await expect(result).rejects.toThrow('Convertro answered 503: busy')
     expect(calls).toEqual([hit('sale.repeat'), hit('sale')])
+  })
+
+  it('re-sends both calls unchanged when the runtime retries an order whose second call failed', async () => {
+    const calls = convertro([
+      [200, 'OK'],
+      [503, 'busy'],
+      [200, 'OK']
+    ])
+    const attempt = () => order({ order_id: 'o-1', total: 20, repeat: true }, true)
+    await expect(attempt()).rejects.toThrow(RetryableError)
+    testDestination.responses = []
+    await expect(attempt()).resolves.toHaveLength(2)
+    // The first call is sent again though Convertro recorded it: the same eid, sid, ts and val mark it as the same sale.
+    expect(calls).toEqual([hit('sale.repeat', '20'), hit('sale', '20'), hit('sale.repeat', '20'), hit('sale', '20')])
   })
 
   it('does not send the second call when the first fails', async () => {

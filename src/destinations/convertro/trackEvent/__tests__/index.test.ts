@@ -119,6 +119,22 @@ describe('Convertro.trackEvent', () => {
     expect(calls).toEqual([])
   })
 
+  it.each([1e21, -1e16, 8.64e15 + 1000])(
+    'rejects a timestamp no Date can hold (%p), naming ts, and sends nothing',
+    async (happenedAt) => {
+      const calls = convertro()
+      const result = testDestination.testAction('trackEvent', {
+        event: testEvent({ type: 'track', event: 'Signed Up', properties: { happened_at: happenedAt } }),
+        settings: SETTINGS,
+        mapping: { timestamp: { '@path': '$.properties.happened_at' } },
+        useDefaultMappings: true
+      })
+      await expect(result).rejects.toThrow(PayloadValidationError)
+      await expect(result).rejects.toThrow('Missing or invalid timestamp: Convertro requires `ts` on every call.')
+      expect(calls).toEqual([])
+    }
+  )
+
   it('treats a blank device id as missing and sends nothing', async () => {
     const calls = convertro()
     await expect(

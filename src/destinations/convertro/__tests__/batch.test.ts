@@ -1,0 +1,90 @@
+import { createTestIntegration } from '@segment/actions-core'
+import type { JSONObject } from '@segment/actions-core'
+import Destination from '../index'
+import { CONTEXT, SETTINGS, convertro, expected, sorted, testEvent } from './helpers'
+
+const testDestination = createTestIntegration(Destination)
+
+const order = (properties: JSONObject, context: JSONObject = CONTEXT) =>
+  testEvent({ type: 'track', event: 'Order Completed', properties, context })
+
+const hit = (typ: string, eid: string) => expected('hit', { typ, val: '1', eid })
+
+describe('Convertro batches', () => {
+  it('give every event exactly one result, in order, and drop nothing valid', async () => {
+    // Convertro's answer for each order id and sale type; everything else is accepted.
+    const answers: Record<string, [number, string]> = {
+      'first-fails sale.repeat': [503, 'busy'],
+      'second-fails sale': [500, 'down'],
+      'refused sale.new': [400, 'bad eid']
+    }
+    const calls = convertro((call) => answers[`${call.query.eid} ${call.query.typ}`] ?? [200, 'OK'])
+    await testDestination.testBatchAction('orderCompleted', {
+      events: [
+        order({ order_id: 'ok-1', repeat: true }),
+        // Fails actions-core's own validation: a device id cannot be an object.
+        order({ order_id: 'bad-device' }, { device: { id: { nested: true } } }),
+        order({ total: 5 }),
+        order({ order_id: 'first-fails', repeat: true }),
+        order({ order_id: 'second-fails', repeat: true }),
+        order({ order_id: 'refused', repeat: false }),
+        order({ order_id: 'ok-2' })
+      ],
+      settings: { ...SETTINGS, hybridAttributionModel: true },
+      useDefaultMappings: true
+    })
+
+    expect(sorted(calls)).toEqual(
+      sorted([
+        hit('sale.repeat', 'ok-1'),
+        hit('sale', 'ok-1'),
+        hit('sale.repeat', 'first-fails'),
+        hit('sale.repeat', 'second-fails'),
+        hit('sale', 'second-fails'),
+        hit('sale.new', 'refused'),
+        hit('sale', 'ok-2')
+      ])
+    )
+    const url = (eid: string, typ: string) => expect.stringMatching(new RegExp(`typ=${typ}&val=1&eid=${eid}$`))
+    expect(testDestination.results[0].multistatus).toEqual([
+      { status: 200, sent: { urls: [url('ok-1', 'sale.repeat'), url('ok-1', 'sale')] }, body: 'OK' },
+      {
+        status: 400,
+        errortype: 'PAYLOAD_VALIDATION_FAILED',
+        errormessage: expect.stringMatching(/Device ID/),
+        errorreporter: 'INTEGRATIONS'
+      },
+      {
+        status: 400,
+        errortype: 'PAYLOAD_VALIDATION_FAILED',
+        errormessage: expect.stringMatching(/^Missing order id/),
+        errorreporter: 'INTEGRATIONS'
+      },
+      {
+        status: 503,
+        errortype: 'RETRYABLE_ERROR',
+        errormessage: 'Convertro answered 503: busy',
+        sent: { urls: [url('first-fails', 'sale.repeat')] },
+        body: 'busy',
+        errorreporter: 'DESTINATION'
+      },
+      {
+        status: 500,
+        errortype: 'RETRYABLE_ERROR',
+        errormessage: 'Convertro answered 500: down',
+        sent: { urls: [url('second-fails', 'sale.repeat'), url('second-fails', 'sale')] },
+        body: 'down',
+        errorreporter: 'DESTINATION'
+      },
+      {
+        status: 400,
+        errortype: 'BAD_REQUEST',
+        errormessage: 'Convertro answered 400: bad eid',
+        sent: { urls: [url('refused', 'sale.new')] },
+        body: 'bad eid',
+        errorreporter: 'DESTINATION'
+      },
+      { status: 200, sent: { urls: [url('ok-2', 'sale')] }, body: 'OK' }
+    ])
+  })
+})

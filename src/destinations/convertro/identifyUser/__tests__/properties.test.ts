@@ -1,0 +1,3 @@
+import { describeProperties } from '../../__tests__/fuzz/jest'
+
+describeProperties('identifyUser')
