@@ -25,12 +25,12 @@ function machine() {
 
 /** The table as Markdown, so a run's output can go into docs/benchmarks.md as printed. */
 function table(rows: Row[]): string {
-  const header = ['scenario', 'figure', 'median', 'spread (min–max)', 'target', 'result', 'measured']
+  const header = ['scenario', 'figure', 'value', 'spread (p25–p75)', 'target', 'result', 'measured']
   const lines = rows.map((row) => [
     row.scenario,
     row.figure,
-    `${fmt(row.median)} ${row.unit}`,
-    `${fmt(row.min)}–${fmt(row.max)} ${row.unit}`,
+    `${fmt(row.value)} ${row.unit}`,
+    `${fmt(row.low)}–${fmt(row.high)} ${row.unit}`,
     row.target ?? '',
     row.met === undefined ? '' : row.met ? 'met' : 'MISSED',
     row.detail
@@ -42,13 +42,15 @@ function table(rows: Row[]): string {
 
 async function main() {
   const smoke = process.argv.includes('--smoke')
+  // `--only <scenario>`: one scenario at a time, to re-measure it while working on what it measures.
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
   const cfg = config(smoke)
   const started = Date.now()
   const host = machine()
   console.log(
     `bench${smoke ? ' --smoke' : ''}: Node ${host.node}, ${host.cpus} × ${host.cpuModel}, load ${host.loadAverageAtStart.join(' ')}`
   )
-  ensurePeers()
+  if (!only || only === 'peer') ensurePeers()
 
   const scenarios: [string, () => Promise<Row[]> | Row[]][] = [
     ['per-event', () => perEvent(cfg)],
@@ -58,9 +60,11 @@ async function main() {
     ['memory', () => memory(cfg)],
     ['startup', () => startup(cfg)]
   ]
+  if (only && !scenarios.some(([name]) => name === only)) throw new Error(`no scenario "${only}"`)
   const rows: Row[] = []
   const seconds: Record<string, number> = {}
   for (const [name, run] of scenarios) {
+    if (only && name !== only) continue
     const t0 = Date.now()
     rows.push(...(await run()))
     seconds[name] = (Date.now() - t0) / 1000
@@ -71,8 +75,8 @@ async function main() {
   const missed = rows.filter((row) => row.met === false).length
   const totalSeconds = (Date.now() - started) / 1000
   console.log(`\n${table(rows)}\n`)
-  // The smoke run only proves the benchmark still works: it must not overwrite a full run's figures.
-  const file = path.join(__dirname, smoke ? 'results.smoke.json' : 'results.json')
+  // A smoke or single-scenario run must not overwrite a full run's figures.
+  const file = path.join(__dirname, smoke || only ? 'results.smoke.json' : 'results.json')
   const results = {
     date: new Date().toISOString(),
     smoke,

@@ -16,6 +16,6 @@ export interface Config {
 
 export function config(smoke: boolean): Config {
   return smoke
-    ? { smoke, rounds: 3, time: 100, iterations: 20, batchEvents: 200, memoryEvents: 10_000, loopbackRequests: 300 }
-    : { smoke, rounds: 9, time: 500, iterations: 64, batchEvents: 1000, memoryEvents: 100_000, loopbackRequests: 2000 }
+    ? { smoke, rounds: 10, time: 25, iterations: 8, batchEvents: 200, memoryEvents: 10_000, loopbackRequests: 300 }
+    : { smoke, rounds: 120, time: 25, iterations: 8, batchEvents: 1000, memoryEvents: 100_000, loopbackRequests: 1000 }
 }

@@ -4,11 +4,11 @@ import { Bench } from 'tinybench'
 export interface Row {
   scenario: string
   figure: string
-  /** Median over the rounds of the run. */
-  median: number
-  /** Lowest and highest round: the run-to-run noise. */
-  min: number
-  max: number
+  /** The figure judged against the target: the median over the rounds of the run. */
+  value: number
+  /** The middle half of the rounds (25th to 75th percentile): the run-to-run noise, without one-off stalls. */
+  low: number
+  high: number
   unit: string
   /** Human-readable target, e.g. `≤ 1.2×`; absent for a figure reported for context only. */
   target?: string
@@ -17,11 +17,16 @@ export interface Row {
   detail: string
 }
 
-export function median(values: number[]): number {
+/** The q-quantile (0…1), interpolating between the two nearest values. */
+export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+  const position = (sorted.length - 1) * q
+  const below = Math.floor(position)
+  const above = Math.min(below + 1, sorted.length - 1)
+  return sorted[below] + (sorted[above] - sorted[below]) * (position - below)
 }
+
+export const median = (values: number[]) => quantile(values, 0.5)
 
 /** A figure over rounds, judged on its median: one noisy round neither makes nor breaks a target. */
 export function figure(
@@ -30,18 +35,18 @@ export function figure(
   rounds: number[],
   unit: string,
   detail: string,
-  target?: { label: string; met: (median: number) => boolean }
+  target?: { label: string; met: (value: number) => boolean },
+  value = median(rounds)
 ): Row {
-  const mid = median(rounds)
   return {
     scenario,
     figure: name,
-    median: mid,
-    min: Math.min(...rounds),
-    max: Math.max(...rounds),
+    value,
+    low: quantile(rounds, 0.25),
+    high: quantile(rounds, 0.75),
     unit,
     target: target?.label,
-    met: target ? target.met(mid) : undefined,
+    met: target ? target.met(value) : undefined,
     detail
   }
 }
@@ -69,7 +74,8 @@ export async function compare<K extends string>(tasks: Record<K, Task>, options:
     const bench = new Bench({
       time: options.time,
       iterations: options.iterations,
-      warmup: options.warmup ?? true,
+      // JIT and connections stay warm from one round to the next: only the first needs a warmup.
+      warmup: (options.warmup ?? true) && round === 0,
       warmupTime: Math.min(options.time, 200),
       warmupIterations: Math.min(options.iterations, 16),
       throws: true

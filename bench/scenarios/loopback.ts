@@ -43,7 +43,7 @@ export async function loopback(cfg: Config): Promise<Row[]> {
         floor: loop(() => runEvent(floor, event, settings)),
         bare: loop(() => get(url))
       },
-      { rounds: Math.min(cfg.rounds, 7), time: 0, iterations: 1, warmup: true }
+      { rounds: Math.min(cfg.rounds, 9), time: 0, iterations: 1, warmup: true }
     )
     const perSecond = (ms: number) => (n / ms) * 1000
     const [oursRate, floorRate, bareRate] = [latency.ours, latency.floor, latency.bare].map((l) => perSecond(median(l)))
