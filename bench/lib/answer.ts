@@ -12,6 +12,8 @@ export interface Collector {
   /** TCP connections accepted so far: shows whether clients keep their connections alive. */
   connections: () => number
   requests: () => number
+  /** Path and query of the last request, to send exactly the same call another way. */
+  lastPath: () => string
   close: () => Promise<void>
 }
 
@@ -45,8 +47,10 @@ export async function startCollector(options: { tls?: boolean; delayMs?: number 
   const delayMs = options.delayMs ?? 0
   let connections = 0
   let requests = 0
+  let lastPath = ''
   const handler: http.RequestListener = (req, res) => {
     requests++
+    lastPath = req.url ?? ''
     req.resume()
     const answer = () => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }).end('OK')
     if (delayMs > 0) setTimeout(answer, delayMs)
@@ -62,6 +66,7 @@ export async function startCollector(options: { tls?: boolean; delayMs?: number 
     port,
     connections: () => connections,
     requests: () => requests,
+    lastPath: () => lastPath,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections()

@@ -62,7 +62,7 @@ export function convertroSettings(action: ActionKey, settings: Settings = SETTIN
 
 /**
  * The floor: a destination whose actions have exactly our fields (so mapping, validation and the request
- * client cost the same) and whose perform sends one fixed GET and does nothing else.
+ * client cost the same) and whose perform sends the given GET, built in advance, and does nothing else.
  */
 export function floorDefinition(url: string): DestinationDefinition<Settings> {
   const actions = Object.fromEntries(

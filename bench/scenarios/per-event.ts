@@ -10,19 +10,21 @@ const TARGET = 1.2
 /**
  * Each action's event through `Destination.onEvent` (subscription match, mapping, schema validation, the
  * request client) to a nock-answered Convertro call, against the floor: the same fields and the same
- * path, sending one fixed GET. The difference is what the destination's own code costs per event.
+ * path, sending the very call ours sends for the event. The difference is what building it costs per event.
  */
 export async function perEvent(cfg: Config): Promise<Row[]> {
   const origin = `https://${SETTINGS.domain}`
   const collector = await startCollector({ tls: true })
   const unroute = routeHttpsTo(collector)
   const ours = new Destination(definition)
-  const floor = new Destination(floorDefinition(`${origin}/api/hit/acme/1234/?sid=device-1&ts=1709634030&typ=x`))
   const rows: Row[] = []
   try {
     for (const action of ACTIONS) {
       const event = EVENTS[action]
       const settings = convertroSettings(action)
+      // The floor sends exactly the call ours sends for this event, so only building it differs.
+      await runEvent(ours, event, settings)
+      const floor = new Destination(floorDefinition(`${origin}${collector.lastPath()}`))
       const latency = await compare(
         {
           ours: () => runEvent(ours, event, settings),
