@@ -107,12 +107,23 @@ function pathSegment(key: 'clientName' | 'siteId', setting: unknown): string {
   }
 }
 
+// Checking the domain is most of this destination's own work per event, yet settings change rarely: endpoints
+// are kept by the settings they came from, and the cache starts over once it holds this many.
+const endpoints = new Map<string, Endpoint>()
+const MAX_CACHED_ENDPOINTS = 1000
+
 /** Where calls for these settings go. Throws a non-retryable error naming every missing or invalid setting. */
 export function resolveEndpoint(settings: Settings): Endpoint {
+  const key = JSON.stringify([settings.domain, settings.clientName, settings.siteId])
+  const cached = endpoints.get(key)
+  if (cached) return cached
   requireSettings(settings, ['clientName', 'siteId', 'domain'])
   const clientName = pathSegment('clientName', settings.clientName)
   const siteId = pathSegment('siteId', settings.siteId)
-  return { origin: parseDomain(settings.domain), path: `/${clientName}/${siteId}/` }
+  const endpoint = Object.freeze({ origin: parseDomain(settings.domain), path: `/${clientName}/${siteId}/` })
+  if (endpoints.size >= MAX_CACHED_ENDPOINTS) endpoints.clear()
+  endpoints.set(key, endpoint)
+  return endpoint
 }
 
 /** The URL of a call, without its query. */

@@ -123,6 +123,23 @@ describe('Convertro endpoint from settings', () => {
       `The "${key}" setting cannot be "${value}": it would change the request path.`
     )
   })
+
+  it('resolves the same settings once, whichever object carries them', () => {
+    const first = resolveEndpoint({ ...SETTINGS })
+    expect(resolveEndpoint({ ...SETTINGS })).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+  })
+
+  it('never answers changed settings from an earlier resolution', () => {
+    resolveEndpoint(SETTINGS)
+    expect(resolveEndpoint({ ...SETTINGS, domain: 'eu.sp1.convertro.com' }).origin).toBe('https://eu.sp1.convertro.com')
+    expect(resolveEndpoint({ ...SETTINGS, siteId: '99' }).path).toBe('/acme/99/')
+    // Values that would run together if joined: each combination is its own endpoint.
+    expect(resolveEndpoint({ ...SETTINGS, clientName: 'a', siteId: 'b/c' }).path).toBe('/a/b%2Fc/')
+    expect(resolveEndpoint({ ...SETTINGS, clientName: 'a/b', siteId: 'c' }).path).toBe('/a%2Fb/c/')
+    expect(() => resolveEndpoint({ ...SETTINGS, domain: 'https://acme.sp1.convertro.com/x' })).toThrow(/"domain"/)
+    expect(() => resolveEndpoint({ ...SETTINGS, domain: 'https://acme.sp1.convertro.com/x' })).toThrow(/"domain"/)
+  })
 })
 
 describe('Convertro numbers', () => {

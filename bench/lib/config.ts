@@ -1,0 +1,21 @@
+/** How long each scenario runs: the full run for figures worth publishing, the smoke run so CI keeps it working. */
+export interface Config {
+  smoke: boolean
+  /** Rounds per comparison: each gives one ratio, so the spread across rounds is the run-to-run noise. */
+  rounds: number
+  /** tinybench time budget per task per round, ms. */
+  time: number
+  iterations: number
+  /** Events per batch scenario round. */
+  batchEvents: number
+  /** Events of the memory scenario's long run (its baseline is always 1,000). */
+  memoryEvents: number
+  /** Requests per loopback round. */
+  loopbackRequests: number
+}
+
+export function config(smoke: boolean): Config {
+  return smoke
+    ? { smoke, rounds: 10, time: 25, iterations: 8, batchEvents: 200, memoryEvents: 10_000, loopbackRequests: 300 }
+    : { smoke, rounds: 120, time: 25, iterations: 8, batchEvents: 1000, memoryEvents: 100_000, loopbackRequests: 1000 }
+}

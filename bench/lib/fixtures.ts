@@ -1,0 +1,107 @@
+import { defaultValues } from '@segment/actions-core'
+import type { DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
+import definition from '../../src/destinations/convertro'
+import { TRIGGERS } from '../../src/destinations/convertro/constants'
+import type { Settings } from '../../src/destinations/convertro/generated-types'
+
+export type ActionKey = keyof typeof TRIGGERS
+export const ACTIONS = Object.keys(TRIGGERS) as ActionKey[]
+
+export const SETTINGS: Settings = {
+  account: 'acme',
+  clientName: 'acme',
+  siteId: '1234',
+  domain: 'acme.sp1.convertro.com',
+  hybridAttributionModel: false
+}
+
+const context = {
+  device: { id: 'device-1' },
+  userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+  ip: '203.0.113.7',
+  library: { name: 'analytics.js', version: '2.11.1' },
+  page: { url: 'https://shop.example.com/checkout', referrer: 'https://www.example.com/' },
+  app: { name: 'Shop', version: '4.2.0' }
+}
+
+const base = {
+  messageId: 'msg-1',
+  anonymousId: 'anon-1',
+  userId: 'user-1',
+  timestamp: '2024-03-05T10:20:30.999Z',
+  context
+}
+
+/** A realistic event for each action, each matching that action's default trigger. */
+export const EVENTS: Record<ActionKey, SegmentEvent> = {
+  identifyUser: { ...base, type: 'identify', traits: { plan: 'pro' } },
+  trackEvent: { ...base, type: 'track', event: 'Signed Up', properties: { revenue: 50.99, order_id: 'o-1' } },
+  orderCompleted: {
+    ...base,
+    type: 'track',
+    event: 'Order Completed',
+    properties: { order_id: 'o-1', total: 120.5, revenue: 100, repeat: true }
+  },
+  appInstalled: { ...base, type: 'track', event: 'Application Installed' }
+}
+
+/** What `Destination.onEvent` takes: the destination settings plus the subscription it runs. */
+export function onEventSettings(
+  settings: object,
+  partnerAction: string,
+  subscribe: string,
+  mapping: JSONObject
+): JSONObject {
+  return { ...settings, subscription: { name: partnerAction, partnerAction, subscribe, mapping } } as JSONObject
+}
+
+/** Each action's preset: its default trigger and default mapping, as a customer enabling it gets. */
+export function convertroSettings(action: ActionKey, settings: Settings = SETTINGS): JSONObject {
+  return onEventSettings(settings, action, TRIGGERS[action], defaultValues(definition.actions[action].fields))
+}
+
+/**
+ * The floor: a destination whose actions have exactly our fields (so mapping, validation and the request
+ * client cost the same) and whose perform sends the given GET, built in advance, and does nothing else.
+ */
+export function floorDefinition(url: string): DestinationDefinition<Settings> {
+  const actions = Object.fromEntries(
+    ACTIONS.map((key) => [
+      key,
+      {
+        title: definition.actions[key].title,
+        description: 'The framework floor.',
+        fields: definition.actions[key].fields,
+        perform: (request: (url: string, options: object) => Promise<unknown>) =>
+          request(url, { method: 'GET', throwHttpErrors: false })
+      }
+    ])
+  )
+  return { ...definition, name: 'Floor', slug: 'floor', presets: [], actions }
+}
+
+/** What the harness needs of a `Destination`, whatever its settings type. */
+export interface EventRunner {
+  readonly responses: unknown[]
+  onEvent(event: SegmentEvent, settings: JSONObject): Promise<unknown[]>
+  onBatch(events: SegmentEvent[], settings: JSONObject): Promise<unknown[]>
+}
+
+/**
+ * One event through `onEvent`, then the responses actions-core keeps on the instance are dropped, as a
+ * long-lived server must do; a failed event fails the benchmark rather than timing an error path.
+ */
+export async function runEvent(destination: EventRunner, event: SegmentEvent, settings: JSONObject) {
+  try {
+    const results = await destination.onEvent(event, settings)
+    for (const result of results) {
+      const error = (result as { error?: unknown }).error
+      if (error) throw new Error(JSON.stringify(error))
+    }
+    return results
+  } finally {
+    destination.responses.length = 0
+  }
+}
+
+export { definition }
