@@ -1,3 +1,5 @@
+import type { GlobalSetting } from '@segment/actions-core'
+
 /**
  * Convertro's rules that both modes apply: the server destination when it builds its calls, the browser
  * destination when it pushes to `$CVO`. Kept free of dependencies so the browser bundle carries only these.
@@ -41,10 +43,27 @@ export function readBoolean(value: unknown): boolean | undefined {
 
 /**
  * Convertro's sale types for an order: `sale.repeat` / `sale.new` when `repeat` is a boolean, plus a plain
- * `sale` under the hybrid attribution model; a plain `sale` alone when `repeat` is unknown.
+ * `sale` under the hybrid attribution model; a plain `sale` alone when `repeat` is unknown. Only a real `true`
+ * turns the hybrid model on: settings that skipped validation may hold "false" or 1.
  */
-export function saleTypes(repeat: boolean | undefined, hybridAttributionModel: boolean | undefined): string[] {
+export function saleTypes(repeat: boolean | undefined, hybridAttributionModel: unknown): string[] {
   if (repeat === undefined) return [SALE]
   const specific = repeat ? SALE_REPEAT : SALE_NEW
-  return hybridAttributionModel ? [specific, SALE] : [specific]
+  return hybridAttributionModel === true ? [specific, SALE] : [specific]
+}
+
+/** The setting that turns the attribution table's hybrid column on, the same in both modes. */
+export const hybridAttributionModel: GlobalSetting = {
+  label: 'Hybrid Attribution Model',
+  description:
+    'When on, an Order Completed with a boolean `repeat` property sends a plain `sale` as well as `sale.repeat` or `sale.new`.',
+  type: 'boolean',
+  default: false
+}
+
+/** Where an order's amount candidates and `repeat` come from, read as sent (see the attribution table). */
+export const ORDER_MAPPING = {
+  total: { '@path': '$.properties.total' },
+  revenue: { '@path': '$.properties.revenue' },
+  repeat: { '@path': '$.properties.repeat' }
 }

@@ -3,7 +3,7 @@ import { IntegrationError, defaultValues } from '@segment/actions-core'
 import type { BrowserDestinationDefinition } from '@segment/browser-destination-runtime/types'
 import { browserDestination } from '@segment/browser-destination-runtime/shim'
 import type { Settings } from './generated-types'
-import { TRIGGERS } from '../../shared/convertro-rules'
+import { TRIGGERS, hybridAttributionModel } from '../../shared/convertro-rules'
 import { READY_POLL_MS, READY_TIMEOUT_MS } from './constants'
 import { convertroQueue, isReady, liveJsUrl } from './utils'
 import identifyUser from './identifyUser'
@@ -34,13 +34,7 @@ export const destination: BrowserDestinationDefinition<Settings, void> = {
       type: 'string',
       required: true
     },
-    hybridAttributionModel: {
-      label: 'Hybrid Attribution Model',
-      description:
-        'When on, an Order Completed with a boolean `repeat` property sends a plain `sale` as well as `sale.repeat` or `sale.new`.',
-      type: 'boolean',
-      default: false
-    }
+    hybridAttributionModel
   },
 
   initialize: async ({ settings }, { loadScript, resolveWhen }) => {

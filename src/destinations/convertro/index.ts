@@ -2,6 +2,7 @@ import type { DestinationDefinition, Preset } from '@segment/actions-core'
 import { defaultValues } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import { TRIGGERS } from './constants'
+import { hybridAttributionModel } from '../../shared/convertro-rules'
 import { requireSettings, resolveEndpoint } from './utils'
 import identifyUser from './identifyUser'
 import trackEvent from './trackEvent'
@@ -53,13 +54,7 @@ const destination: DestinationDefinition<Settings> = {
         type: 'string',
         required: true
       },
-      hybridAttributionModel: {
-        label: 'Hybrid Attribution Model',
-        description:
-          'When on, an Order Completed with a boolean `repeat` property sends a plain `sale` as well as `sale.repeat` or `sale.new`.',
-        type: 'boolean',
-        default: false
-      }
+      hybridAttributionModel
     },
     // Convertro has no endpoint that checks credentials: validate the settings themselves, offline.
     testAuthentication: (_request, { settings }) => {

@@ -1,7 +1,7 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
-import { TRIGGERS, orderAmount, readBoolean, saleTypes } from '../../../shared/convertro-rules'
+import { ORDER_MAPPING, TRIGGERS, orderAmount, readBoolean, saleTypes } from '../../../shared/convertro-rules'
 import { order_id } from '../fields'
 import { push, requireValue, toAmount, trackEventCommand } from '../utils'
 
@@ -19,11 +19,7 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
         'The amount pushed is `total` when it is a number or a numeric string, else `revenue`; with neither, no amount is pushed. `repeat` (true or false) tells a repeat customer from a new one; any other value counts as unknown. Read as sent, so a value of the wrong type falls back instead of failing the event.',
       type: 'object',
       defaultObjectUI: 'keyvalue:only',
-      default: {
-        total: { '@path': '$.properties.total' },
-        revenue: { '@path': '$.properties.revenue' },
-        repeat: { '@path': '$.properties.repeat' }
-      }
+      default: ORDER_MAPPING
     }
   },
   // Actions push to the page's queue, not to the runtime's client: see push().

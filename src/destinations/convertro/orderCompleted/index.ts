@@ -5,14 +5,13 @@ import { TRIGGERS } from '../constants'
 import { commonFields, order_id } from '../fields'
 import { send, sendBatch } from '../request'
 import { amount, convertroCall, requireValue } from '../utils'
-import { orderAmount, readBoolean, saleTypes } from '../../../shared/convertro-rules'
+import { ORDER_MAPPING, orderAmount, readBoolean, saleTypes } from '../../../shared/convertro-rules'
 
 const toCalls = (payload: Payload, settings: Settings) => {
   const eid = requireValue(payload.order_id, 'order id', 'eid')
   const val = amount(orderAmount(payload.order))
   const repeat = readBoolean(payload.order?.repeat)
-  // Only a real `true` turns the model on: settings that skipped validation may hold the truthy string "false".
-  return saleTypes(repeat, settings.hybridAttributionModel === true).map((typ) =>
+  return saleTypes(repeat, settings.hybridAttributionModel).map((typ) =>
     convertroCall('hit', payload, { typ, val, eid })
   )
 }
@@ -30,11 +29,7 @@ const action: ActionDefinition<Settings, Payload> = {
         'The amount sent (`val`) is `total` when it is a number or a numeric string, else `revenue`, else 1. `repeat` (true or false) tells a repeat customer from a new one; any other value counts as unknown. Read as sent, so a value of the wrong type falls back instead of failing the event.',
       type: 'object',
       defaultObjectUI: 'keyvalue:only',
-      default: {
-        total: { '@path': '$.properties.total' },
-        revenue: { '@path': '$.properties.revenue' },
-        repeat: { '@path': '$.properties.repeat' }
-      }
+      default: ORDER_MAPPING
     },
     ...commonFields
   },
