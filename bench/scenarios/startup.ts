@@ -8,9 +8,10 @@ import type { Row } from '../lib/stats'
 
 const TARGET = 1.2
 const ROOT = path.join(__dirname, '..', '..')
-const SOURCE = path.join(ROOT, 'src/destinations/convertro')
+// The whole source tree, so the definition's imports outside its folder (src/shared/) compile too.
+const SOURCE = path.join(ROOT, 'src')
 // Inside node_modules so the compiled files resolve the product's dependencies, and git never sees them.
-const OUT = path.join(ROOT, 'node_modules/.cache/convertro-bench/convertro')
+const OUT = path.join(ROOT, 'node_modules/.cache/convertro-bench/src')
 
 /** The definition compiled to JavaScript, as Segment's runtime loads it, without ts-node's cost. */
 function compileDefinition(): string {
@@ -29,7 +30,7 @@ function compileDefinition(): string {
     }
   }
   walk(SOURCE)
-  return OUT
+  return path.join(OUT, 'destinations/convertro')
 }
 
 /** ms to require `specifier` in a fresh Node process (process start-up itself excluded). */
