@@ -44,10 +44,22 @@ export function trackEventCommand(args: TrackEventArgs): ConvertroCommand {
   return ['trackEvent', removeUndefined(args)]
 }
 
-/** Throws a PayloadValidationError naming the field when a value the action needs is missing or blank. */
-export function requireValue(value: string | undefined, field: string, mapping: string): string {
-  if (!value?.trim()) {
+/**
+ * A value read as text: a non-blank string as sent, a finite number as its decimal string, anything else
+ * undefined. The browser runtime does not coerce payloads to their field types, so an `order_id` of 1001
+ * arrives as a number and an object mapped into a text field arrives as that object.
+ */
+export function readText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() ? value : undefined
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  return undefined
+}
+
+/** The value as text (see readText); a PayloadValidationError naming the field when there is none. */
+export function requireValue(value: unknown, field: string, mapping: string): string {
+  const text = readText(value)
+  if (text === undefined) {
     throw new PayloadValidationError(`Missing ${field}, so nothing was pushed to Convertro. Map ${mapping}.`)
   }
-  return value
+  return text
 }

@@ -3,7 +3,7 @@ import { removeUndefined } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { TRIGGERS } from '../../../shared/convertro-rules'
-import { push } from '../utils'
+import { push, readText } from '../utils'
 
 const action: BrowserActionDefinition<Settings, void, Payload> = {
   title: 'Identify User',
@@ -28,8 +28,9 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
   },
   // Actions push to the page's queue, not to the runtime's client: see push().
   perform: (_client, { payload }) => {
-    if (!payload.user_id) return
-    push(['trackUser', removeUndefined({ ...payload.traits, id: payload.user_id })])
+    const id = readText(payload.user_id)
+    if (id === undefined) return
+    push(['trackUser', removeUndefined({ ...payload.traits, id })])
   }
 }
 

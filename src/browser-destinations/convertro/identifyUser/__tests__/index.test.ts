@@ -44,7 +44,16 @@ describe('Convertro.identifyUser (device mode)', () => {
     expect(received).toStrictEqual([['trackUser', { id: 'u-1', email: 'a@b.c' }]])
   })
 
+  it('pushes a numeric user id as text', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.identifyUser, { type: 'identify', userId: 42 as unknown as string })
+
+    expect(received).toStrictEqual([['trackUser', { id: '42' }]])
+  })
+
   it.each([
+    ['a blank user id', { type: 'identify' as const, userId: '  ', traits: { email: 'ann@example.com' } }],
+    ['a user id that is an object', { type: 'identify' as const, userId: { id: 'u-1' } as unknown as string }],
     ['no user id', { type: 'identify' as const, anonymousId: 'anon-1', traits: { email: 'ann@example.com' } }],
     ['an empty user id', { type: 'identify' as const, userId: '', traits: { email: 'ann@example.com' } }]
   ])('pushes nothing for an identify with %s', async (_case, event) => {

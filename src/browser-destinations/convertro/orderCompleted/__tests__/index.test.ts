@@ -81,6 +81,25 @@ describe('Convertro.orderCompleted (device mode)', () => {
     expect(received).toStrictEqual([])
   })
 
+  it('pushes a numeric order id as text, since the browser runtime passes it on as a number', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.orderCompleted, order({ order_id: 1001, total: 50.99, repeat: false }))
+
+    expect(received).toStrictEqual([['trackEvent', { type: 'sale.new', id: '1001', amount: 50.99 }]])
+  })
+
+  it.each([
+    ['an object', { order_id: { id: 'o-1' } }],
+    ['a boolean', { order_id: true }],
+    ['null', { order_id: null }]
+  ])('rejects an order whose id is %s, pushing nothing', async (_case, id) => {
+    const { plugins, received } = await loaded()
+    const delivery = deliver(plugins.orderCompleted, order({ ...id, total: 50.99, repeat: true }))
+
+    await expect(delivery).rejects.toThrow(PayloadValidationError)
+    expect(received).toStrictEqual([])
+  })
+
   it('is triggered by Order Completed only', async () => {
     const { plugins, received } = await loaded()
     await deliver(plugins.orderCompleted, { type: 'track', event: 'Order Refunded', properties: { order_id: 'o-1' } })
