@@ -39,9 +39,20 @@ export function toAmount(value: number | string | undefined): number | undefined
   return value === undefined ? undefined : Number(value)
 }
 
-/** A `trackEvent` command; keys with no value are left out rather than pushed as undefined. */
+/**
+ * The object with its keys that have no value (undefined, null or '') left out: live.js would otherwise
+ * receive `id: null` or `email: ''` as if they were values. Nested undefined values go too; `0` and
+ * `false` stay.
+ */
+export function withValues<T extends object>(args: T): T {
+  return Object.fromEntries(
+    Object.entries(removeUndefined(args)).filter(([, value]) => value !== null && value !== '')
+  ) as T
+}
+
+/** A `trackEvent` command, keys with no value left out. */
 export function trackEventCommand(args: TrackEventArgs): ConvertroCommand {
-  return ['trackEvent', removeUndefined(args)]
+  return ['trackEvent', withValues(args)]
 }
 
 /**

@@ -1,9 +1,8 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
-import { removeUndefined } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { TRIGGERS } from '../../../shared/convertro-rules'
-import { push, readText } from '../utils'
+import { push, readText, withValues } from '../utils'
 
 const action: BrowserActionDefinition<Settings, void, Payload> = {
   title: 'Identify User',
@@ -30,7 +29,7 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
   perform: (_client, { payload }) => {
     const id = readText(payload.user_id)
     if (id === undefined) return
-    push(['trackUser', removeUndefined({ ...payload.traits, id })])
+    push(['trackUser', withValues({ ...payload.traits, id })])
   }
 }
 

@@ -44,6 +44,17 @@ describe('Convertro.identifyUser (device mode)', () => {
     expect(received).toStrictEqual([['trackUser', { id: 'u-1', email: 'a@b.c' }]])
   })
 
+  it('leaves out traits with no value (null or empty), keeping 0 and false', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.identifyUser, {
+      type: 'identify',
+      userId: 'u-1',
+      traits: { email: null, name: '', logins: 0, lapsed_customers: false }
+    })
+
+    expect(received).toStrictEqual([['trackUser', { id: 'u-1', logins: 0, lapsed_customers: false }]])
+  })
+
   it('pushes a numeric user id as text', async () => {
     const { plugins, received } = await loaded()
     await deliver(plugins.identifyUser, { type: 'identify', userId: 42 as unknown as string })

@@ -45,9 +45,9 @@ describe('Convertro.trackEvent (device mode)', () => {
     expect(received).toStrictEqual([['trackEvent', { type: 'Quote Requested', id: '1001' }]])
   })
 
-  it('leaves out an order id that is not text or a number', async () => {
+  it.each([[{ id: 'q-7' }], [null], ['']])('leaves out an order id of %p', async (orderId) => {
     const { plugins, received } = await loaded()
-    await deliver(plugins.trackEvent, track('Quote Requested', { order_id: { id: 'q-7' } }))
+    await deliver(plugins.trackEvent, track('Quote Requested', { order_id: orderId }))
 
     expect(received).toStrictEqual([['trackEvent', { type: 'Quote Requested' }]])
   })
