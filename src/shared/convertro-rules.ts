@@ -31,9 +31,14 @@ export function chooseAmount(...candidates: unknown[]): number | string | undefi
   return candidates.find(isAmount)
 }
 
+/** Where an order's amount can come from, in the order they are tried: `total`, then `revenue`. */
+export function amountCandidates(order: { total?: unknown; revenue?: unknown } | undefined): unknown[] {
+  return [order?.total, order?.revenue]
+}
+
 /** An order's amount: `total`, else `revenue`. */
 export function orderAmount(order: { total?: unknown; revenue?: unknown } | undefined): number | string | undefined {
-  return chooseAmount(order?.total, order?.revenue)
+  return chooseAmount(...amountCandidates(order))
 }
 
 /** Only a real boolean counts: the string "true" is not one. */

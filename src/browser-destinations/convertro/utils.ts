@@ -1,6 +1,7 @@
 import { IntegrationError, PayloadValidationError, removeUndefined } from '@segment/actions-core'
 import type { ConvertroCommand, ConvertroQueue, TrackEventArgs } from './types'
 import { LIVE_JS_ORIGIN } from './constants'
+import { amountCandidates, isAmount } from '../../shared/convertro-rules'
 
 /** The page's `$CVO` queue, created as an empty array when live.js has not run yet. */
 export function convertroQueue(): ConvertroQueue {
@@ -34,9 +35,13 @@ export function liveJsUrl(account: string | undefined): string {
   return `${LIVE_JS_ORIGIN}/${encodeURIComponent(account)}/live.js`
 }
 
-/** A shared-rule amount (a number or a plain decimal string) as the number live.js takes. */
-export function toAmount(value: number | string | undefined): number | undefined {
-  return value === undefined ? undefined : Number(value)
+/**
+ * An order's amount as the number live.js takes: the first candidate that is an amount and stays finite as a
+ * number. A decimal string of 400 digits is an amount to the server, which keeps it exact, but here it would
+ * become Infinity, so the next candidate is tried instead.
+ */
+export function toAmount(order: { total?: unknown; revenue?: unknown } | undefined): number | undefined {
+  return amountCandidates(order).filter(isAmount).map(Number).find(Number.isFinite)
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
-import { TRIGGERS, orderAmount } from '../../../shared/convertro-rules'
+import { TRIGGERS } from '../../../shared/convertro-rules'
 import { order_id } from '../fields'
 import { push, readText, requireValue, toAmount, trackEventCommand } from '../utils'
 
@@ -33,7 +33,7 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
       trackEventCommand({
         type: requireValue(payload.event_type, 'event type', '"Convertro Event Type" (default: the event name)'),
         id: readText(payload.order_id),
-        amount: toAmount(orderAmount(payload.value))
+        amount: toAmount(payload.value)
       })
     )
   }

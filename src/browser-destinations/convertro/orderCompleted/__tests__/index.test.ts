@@ -57,7 +57,9 @@ describe('Convertro.orderCompleted (device mode)', () => {
       [{ total: '12.50', revenue: 90 }, 12.5],
       [{ total: 'lots', revenue: 90 }, 90],
       [{ total: '', revenue: 'n/a' }, undefined],
-      [{ total: null, revenue: null }, undefined]
+      [{ total: null, revenue: null }, undefined],
+      [{ total: '9'.repeat(400), revenue: 90 }, 90],
+      [{ total: '9'.repeat(400), revenue: '-1' + '0'.repeat(400) }, undefined]
     ])('%p pushes amount %p', async (amounts, amount) => {
       const { plugins, received } = await loaded({ hybridAttributionModel: true })
       await deliver(plugins.orderCompleted, order({ order_id: 'o-1', repeat: false, ...amounts }))

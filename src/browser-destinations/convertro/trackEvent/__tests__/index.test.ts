@@ -75,7 +75,9 @@ describe('Convertro.trackEvent (device mode)', () => {
       [{ total: '12.50', revenue: 20 }, { amount: 12.5 }],
       [{ total: 'lots', revenue: '-3' }, { amount: -3 }],
       [{ total: '', revenue: null }, {}],
-      [{ total: true, revenue: '5e1' }, {}]
+      [{ total: true, revenue: '5e1' }, {}],
+      [{ total: '9'.repeat(400), revenue: 20 }, { amount: 20 }],
+      [{ total: '9'.repeat(400) }, {}]
     ])('%p pushes %p', async (properties, amount) => {
       const { plugins, received } = await loaded()
       await deliver(plugins.trackEvent, track('Product Added', properties))
