@@ -2,7 +2,7 @@ import type { BrowserActionDefinition } from '@segment/browser-destination-runti
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { TRIGGERS } from '../../../shared/convertro-rules'
-import { push, readText, withValues } from '../utils'
+import { isPlainObject, push, readText, withValues } from '../utils'
 
 const action: BrowserActionDefinition<Settings, void, Payload> = {
   title: 'Identify User',
@@ -29,7 +29,9 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
   perform: (_client, { payload }) => {
     const id = readText(payload.user_id)
     if (id === undefined) return
-    push(['trackUser', withValues({ ...payload.traits, id })])
+    // The runtime does not check the mapped traits' type: only a plain object's keys are traits.
+    const traits = isPlainObject(payload.traits) ? payload.traits : {}
+    push(['trackUser', withValues({ ...traits, id })])
   }
 }
 
