@@ -24,9 +24,17 @@ export function push(command: ConvertroCommand): void {
 }
 
 /** The URL of live.js for an account, the account percent-encoded into its own path segment. */
-export function liveJsUrl(account: string | undefined): string {
-  if (!account?.trim()) {
+export function liveJsUrl(account: unknown): string {
+  if (account === undefined || account === null || (typeof account === 'string' && !account.trim())) {
     throw new IntegrationError('Missing required setting: account.', 'INVALID_SETTINGS', 400)
+  }
+  // Settings reach the browser as the page or Segment's CDN gave them, unchecked.
+  if (typeof account !== 'string') {
+    throw new IntegrationError(
+      'The "account" setting must be text: your Convertro account name.',
+      'INVALID_SETTINGS',
+      400
+    )
   }
   // URL parsers resolve `.` and `..` away, which would load some other script than this account's.
   if (account === '.' || account === '..') {

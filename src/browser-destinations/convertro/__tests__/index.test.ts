@@ -100,10 +100,13 @@ describe('Convertro (device mode)', () => {
     it.each([
       ['', 'Missing required setting: account.'],
       ['   ', 'Missing required setting: account.'],
+      [null, 'Missing required setting: account.'],
+      [42, 'The "account" setting must be text: your Convertro account name.'],
+      [['acme'], 'The "account" setting must be text: your Convertro account name.'],
       ['.', 'The "account" setting cannot be ".".'],
       ['..', 'The "account" setting cannot be "..".']
     ])('rejects the account %p without loading anything', async (account, message) => {
-      const { plugins: loaded } = await plugins({ account })
+      const { plugins: loaded } = await plugins({ account: account as string })
 
       await expect(load(loaded.identifyUser)).rejects.toThrow(message)
       expect(loadScript).not.toHaveBeenCalled()
