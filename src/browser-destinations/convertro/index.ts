@@ -41,7 +41,9 @@ export const destination: BrowserDestinationDefinition<Settings, void> = {
     const url = liveJsUrl(settings.account)
     // live.js runs what was queued before it loaded: the queue must exist before the first push.
     convertroQueue()
-    await loadScript(url)
+    // A page moving from the classic destination may still run live.js itself: a second copy would take the
+    // queue over again.
+    if (!isReady()) await loadScript(url)
     // resolveWhen polls until its condition holds and has no time limit of its own.
     const deadline = Date.now() + READY_TIMEOUT_MS
     await resolveWhen(() => isReady() || Date.now() >= deadline, READY_POLL_MS)

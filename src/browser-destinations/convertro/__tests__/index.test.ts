@@ -97,6 +97,17 @@ describe('Convertro (device mode)', () => {
       }
     })
 
+    it('uses live.js already running on the page instead of loading it again', async () => {
+      const received: ConvertroCommand[] = []
+      runLiveJs(received)
+      const { plugins: loaded } = await plugins()
+      await load(loaded.trackEvent)
+      await deliver(loaded.trackEvent, { type: 'track', event: 'Signed Up' })
+
+      expect(loadScript).not.toHaveBeenCalled()
+      expect(received).toStrictEqual([['trackEvent', { type: 'Signed Up' }]])
+    })
+
     it.each([
       ['', 'Missing required setting: account.'],
       ['   ', 'Missing required setting: account.'],
