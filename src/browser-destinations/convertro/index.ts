@@ -4,7 +4,7 @@ import type { BrowserDestinationDefinition } from '@segment/browser-destination-
 import { browserDestination } from '@segment/browser-destination-runtime/shim'
 import type { Settings } from './generated-types'
 import { TRIGGERS, hybridAttributionModel } from '../../shared/convertro-rules'
-import { READY_POLL_MS, READY_TIMEOUT_MS } from './constants'
+import { LIVE_JS_ORIGIN, READY_POLL_MS, READY_TIMEOUT_MS } from './constants'
 import { convertroQueue, isReady, liveJsUrl } from './utils'
 import identifyUser from './identifyUser'
 import trackEvent from './trackEvent'
@@ -43,7 +43,17 @@ export const destination: BrowserDestinationDefinition<Settings, void> = {
     convertroQueue()
     // A page moving from the classic destination may still run live.js itself: a second copy would take the
     // queue over again.
-    if (!isReady()) await loadScript(url)
+    if (!isReady()) {
+      try {
+        await loadScript(url)
+      } catch {
+        throw new IntegrationError(
+          `Convertro's live.js could not be loaded from ${url}. Check the account setting, and that the page may load scripts from ${LIVE_JS_ORIGIN}.`,
+          'CONVERTRO_LOAD_FAILED',
+          424
+        )
+      }
+    }
     // resolveWhen polls until its condition holds and has no time limit of its own.
     const deadline = Date.now() + READY_TIMEOUT_MS
     await resolveWhen(() => isReady() || Date.now() >= deadline, READY_POLL_MS)

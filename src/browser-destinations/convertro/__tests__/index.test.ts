@@ -3,6 +3,7 @@
  */
 import { Context } from '@segment/analytics-next'
 import type { Analytics } from '@segment/analytics-next'
+import { IntegrationError } from '@segment/actions-core'
 import { loadScript } from '@segment/browser-destination-runtime/load-script'
 import serverDestination from '../../../destinations/convertro'
 import { destination } from '../index'
@@ -95,6 +96,20 @@ describe('Convertro (device mode)', () => {
       } finally {
         jest.useRealTimers()
       }
+    })
+
+    it('fails with an error naming the URL and the account setting when live.js cannot be loaded', async () => {
+      const { plugins: loaded } = await plugins()
+      jest
+        .mocked(loadScript)
+        .mockRejectedValue(new Error('Failed to load https://d1ivexoxmp59q7.cloudfront.net/acme/live.js'))
+
+      const loading = load(loaded.trackEvent)
+
+      await expect(loading).rejects.toThrow(IntegrationError)
+      await expect(loading).rejects.toThrow(
+        "Convertro's live.js could not be loaded from https://d1ivexoxmp59q7.cloudfront.net/acme/live.js. Check the account setting, and that the page may load scripts from https://d1ivexoxmp59q7.cloudfront.net."
+      )
     })
 
     it('uses live.js already running on the page instead of loading it again', async () => {
