@@ -15,9 +15,10 @@ export function isReady(): boolean {
 }
 
 /**
- * Pushes to whatever `window.$CVO` is now. The runtime hands actions initialize's result only once it has
- * resolved, and analytics.js can deliver an event before that: such a call lands in the array, which
- * live.js runs when it loads. Never a reference kept from earlier, since live.js may replace the array.
+ * Pushes to whatever `window.$CVO` is now, never a reference kept from earlier, since live.js may replace the
+ * array. analytics.js holds a destination's events until its initialize has resolved, so under analytics.js
+ * pushes reach live.js itself; the plugin run on its own can push sooner, into the array, which live.js runs
+ * when it loads.
  */
 export function push(command: ConvertroCommand): void {
   convertroQueue().push(command)

@@ -47,7 +47,7 @@ describe('Convertro (device mode)', () => {
       expect(received).toStrictEqual([earlier, ['trackEvent', { type: 'Signed Up' }]])
     })
 
-    it('queues calls made before live.js is ready; live.js runs them, in order, when it loads', async () => {
+    it('queues calls the bare plugin gets before live.js is ready; live.js runs them, in order, when it loads', async () => {
       const { plugins: loaded } = await plugins()
       const received: ConvertroCommand[] = []
       let runTag = () => {}
@@ -76,7 +76,7 @@ describe('Convertro (device mode)', () => {
       ])
     })
 
-    it('fails with a clear error when live.js never becomes ready, keeping the queued calls', async () => {
+    it('fails with a clear error when live.js never becomes ready, keeping what the bare plugin queued', async () => {
       jest.useFakeTimers()
       try {
         const { plugins: loaded } = await plugins()
