@@ -1,8 +1,9 @@
-import type { GlobalSetting } from '@segment/actions-core'
+import type { GlobalSetting, InputField, Preset } from '@segment/actions-core'
+import { defaultValues } from '@segment/actions-core'
 
 /**
  * Convertro's rules that both modes apply: the server destination when it builds its calls, the browser
- * destination when it pushes to `$CVO`. Kept free of dependencies so the browser bundle carries only these.
+ * destination when it pushes to `$CVO`. It depends on actions-core alone, which both destinations carry.
  */
 
 /** Each action's default trigger; trackEvent leaves the events that have their own action alone. */
@@ -11,6 +12,20 @@ export const TRIGGERS = {
   trackEvent: 'type = "track" and event != "Order Completed" and event != "Application Installed"',
   orderCompleted: 'event = "Order Completed"',
   appInstalled: 'event = "Application Installed"'
+}
+
+/** An automatic preset for one of the actions, subscribed to its default trigger, with its default mapping. */
+export function preset<K extends keyof typeof TRIGGERS>(
+  actions: Record<K, { title: string; fields: Record<string, InputField> }>,
+  partnerAction: K
+): Preset {
+  return {
+    name: actions[partnerAction].title,
+    subscribe: TRIGGERS[partnerAction],
+    partnerAction,
+    mapping: defaultValues(actions[partnerAction].fields),
+    type: 'automatic'
+  }
 }
 
 /** Convertro's sale event types (see the attribution table in the README). */

@@ -1,9 +1,8 @@
-import type { Preset } from '@segment/actions-core'
-import { IntegrationError, defaultValues } from '@segment/actions-core'
+import { IntegrationError } from '@segment/actions-core'
 import type { BrowserDestinationDefinition } from '@segment/browser-destination-runtime/types'
 import { browserDestination } from '@segment/browser-destination-runtime/shim'
 import type { Settings } from './generated-types'
-import { TRIGGERS, hybridAttributionModel } from '../../shared/convertro-rules'
+import { hybridAttributionModel, preset } from '../../shared/convertro-rules'
 import { LIVE_JS_ORIGIN, READY_POLL_MS, READY_TIMEOUT_MS } from './constants'
 import { convertroQueue, isReady, liveJsUrl } from './utils'
 import identifyUser from './identifyUser'
@@ -11,15 +10,6 @@ import trackEvent from './trackEvent'
 import orderCompleted from './orderCompleted'
 
 const actions = { identifyUser, trackEvent, orderCompleted }
-
-/** An automatic preset subscribed to the action's default trigger, with its default mapping. */
-const preset = (partnerAction: keyof typeof actions): Preset => ({
-  name: actions[partnerAction].title,
-  subscribe: TRIGGERS[partnerAction],
-  partnerAction,
-  mapping: defaultValues(actions[partnerAction].fields),
-  type: 'automatic'
-})
 
 export const destination: BrowserDestinationDefinition<Settings, void> = {
   name: 'Convertro',
@@ -66,7 +56,7 @@ export const destination: BrowserDestinationDefinition<Settings, void> = {
     }
   },
 
-  presets: [preset('identifyUser'), preset('trackEvent'), preset('orderCompleted')],
+  presets: [preset(actions, 'identifyUser'), preset(actions, 'trackEvent'), preset(actions, 'orderCompleted')],
   actions
 }
 

@@ -59,8 +59,8 @@ describe('validate', () => {
         fs
           .readFileSync(index, 'utf8')
           .replace(
-            "preset('appInstalled')]",
-            "preset('appInstalled'), { ...preset('trackEvent'), name: 'Typo', partnerAction: 'trakEvent' }, { ...preset('trackEvent'), name: 'Negated', subscribe: 'type = \"track\" and not (event = \"A\")' }, { ...preset('trackEvent'), name: 'Bad default', mapping: { event_type: { '@pth': '$.event' } } }]"
+            "preset(actions, 'appInstalled')",
+            "preset(actions, 'appInstalled'), { ...preset(actions, 'trackEvent'), name: 'Typo', partnerAction: 'trakEvent' }, { ...preset(actions, 'trackEvent'), name: 'Negated', subscribe: 'type = \"track\" and not (event = \"A\")' }, { ...preset(actions, 'trackEvent'), name: 'Bad default', mapping: { event_type: { '@pth': '$.event' } } }"
           )
       )
       edit('src/destinations/convertro/identifyUser/index.ts', (source) =>
