@@ -79,7 +79,12 @@ describe('validate', () => {
             "default: { '@path': '$.context.app.version', '@if': 1 }"
           )
       )
-      edit('src/destinations/convertro/index.ts', (source) => source.replace('default: false', "default: 'no'"))
+      edit('src/destinations/convertro/index.ts', (source) =>
+        source.replace(
+          /^(\s+)hybridAttributionModel$/m,
+          "$1hybridAttributionModel: { ...hybridAttributionModel, default: 'no' }"
+        )
+      )
     })
 
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
