@@ -1,8 +1,9 @@
-import type { GlobalSetting } from '@segment/actions-core'
+import type { GlobalSetting, InputField, Preset } from '@segment/actions-core'
+import { defaultValues } from '@segment/actions-core'
 
 /**
  * Convertro's rules that both modes apply: the server destination when it builds its calls, the browser
- * destination when it pushes to `$CVO`. Kept free of dependencies so the browser bundle carries only these.
+ * destination when it pushes to `$CVO`. It depends on actions-core alone, which both destinations carry.
  */
 
 /** Each action's default trigger; trackEvent leaves the events that have their own action alone. */
@@ -11,6 +12,20 @@ export const TRIGGERS = {
   trackEvent: 'type = "track" and event != "Order Completed" and event != "Application Installed"',
   orderCompleted: 'event = "Order Completed"',
   appInstalled: 'event = "Application Installed"'
+}
+
+/** An automatic preset for one of the actions, subscribed to its default trigger, with its default mapping. */
+export function preset<K extends keyof typeof TRIGGERS>(
+  actions: Record<K, { title: string; fields: Record<string, InputField> }>,
+  partnerAction: K
+): Preset {
+  return {
+    name: actions[partnerAction].title,
+    subscribe: TRIGGERS[partnerAction],
+    partnerAction,
+    mapping: defaultValues(actions[partnerAction].fields),
+    type: 'automatic'
+  }
 }
 
 /** Convertro's sale event types (see the attribution table in the README). */
@@ -31,9 +46,14 @@ export function chooseAmount(...candidates: unknown[]): number | string | undefi
   return candidates.find(isAmount)
 }
 
+/** Where an order's amount can come from, in the order they are tried: `total`, then `revenue`. */
+export function amountCandidates(order: { total?: unknown; revenue?: unknown } | undefined): unknown[] {
+  return [order?.total, order?.revenue]
+}
+
 /** An order's amount: `total`, else `revenue`. */
 export function orderAmount(order: { total?: unknown; revenue?: unknown } | undefined): number | string | undefined {
-  return chooseAmount(order?.total, order?.revenue)
+  return chooseAmount(...amountCandidates(order))
 }
 
 /** Only a real boolean counts: the string "true" is not one. */

@@ -1,25 +1,15 @@
-import type { Preset } from '@segment/actions-core'
-import { IntegrationError, defaultValues } from '@segment/actions-core'
+import { IntegrationError } from '@segment/actions-core'
 import type { BrowserDestinationDefinition } from '@segment/browser-destination-runtime/types'
 import { browserDestination } from '@segment/browser-destination-runtime/shim'
 import type { Settings } from './generated-types'
-import { TRIGGERS, hybridAttributionModel } from '../../shared/convertro-rules'
-import { READY_POLL_MS, READY_TIMEOUT_MS } from './constants'
+import { hybridAttributionModel, preset } from '../../shared/convertro-rules'
+import { LIVE_JS_ORIGIN, READY_POLL_MS, READY_TIMEOUT_MS } from './constants'
 import { convertroQueue, isReady, liveJsUrl } from './utils'
 import identifyUser from './identifyUser'
 import trackEvent from './trackEvent'
 import orderCompleted from './orderCompleted'
 
 const actions = { identifyUser, trackEvent, orderCompleted }
-
-/** An automatic preset subscribed to the action's default trigger, with its default mapping. */
-const preset = (partnerAction: keyof typeof actions): Preset => ({
-  name: actions[partnerAction].title,
-  subscribe: TRIGGERS[partnerAction],
-  partnerAction,
-  mapping: defaultValues(actions[partnerAction].fields),
-  type: 'automatic'
-})
 
 export const destination: BrowserDestinationDefinition<Settings, void> = {
   name: 'Convertro',
@@ -41,7 +31,19 @@ export const destination: BrowserDestinationDefinition<Settings, void> = {
     const url = liveJsUrl(settings.account)
     // live.js runs what was queued before it loaded: the queue must exist before the first push.
     convertroQueue()
-    await loadScript(url)
+    // A page moving from the classic destination may still run live.js itself: a second copy would take the
+    // queue over again.
+    if (!isReady()) {
+      try {
+        await loadScript(url)
+      } catch {
+        throw new IntegrationError(
+          `Convertro's live.js could not be loaded from ${url}. Check the account setting, and that the page may load scripts from ${LIVE_JS_ORIGIN}.`,
+          'CONVERTRO_LOAD_FAILED',
+          424
+        )
+      }
+    }
     // resolveWhen polls until its condition holds and has no time limit of its own.
     const deadline = Date.now() + READY_TIMEOUT_MS
     await resolveWhen(() => isReady() || Date.now() >= deadline, READY_POLL_MS)
@@ -54,7 +56,7 @@ export const destination: BrowserDestinationDefinition<Settings, void> = {
     }
   },
 
-  presets: [preset('identifyUser'), preset('trackEvent'), preset('orderCompleted')],
+  presets: [preset(actions, 'identifyUser'), preset(actions, 'trackEvent'), preset(actions, 'orderCompleted')],
   actions
 }
 

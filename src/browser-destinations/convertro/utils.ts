@@ -1,6 +1,7 @@
 import { IntegrationError, PayloadValidationError, removeUndefined } from '@segment/actions-core'
 import type { ConvertroCommand, ConvertroQueue, TrackEventArgs } from './types'
 import { LIVE_JS_ORIGIN } from './constants'
+import { amountCandidates, isAmount } from '../../shared/convertro-rules'
 
 /** The page's `$CVO` queue, created as an empty array when live.js has not run yet. */
 export function convertroQueue(): ConvertroQueue {
@@ -14,18 +15,27 @@ export function isReady(): boolean {
 }
 
 /**
- * Pushes to whatever `window.$CVO` is now. The runtime hands actions initialize's result only once it has
- * resolved, and analytics.js can deliver an event before that: such a call lands in the array, which
- * live.js runs when it loads. Never a reference kept from earlier, since live.js may replace the array.
+ * Pushes to whatever `window.$CVO` is now, never a reference kept from earlier, since live.js may replace the
+ * array. analytics.js holds a destination's events until its initialize has resolved, so under analytics.js
+ * pushes reach live.js itself; the plugin run on its own can push sooner, into the array, which live.js runs
+ * when it loads.
  */
 export function push(command: ConvertroCommand): void {
   convertroQueue().push(command)
 }
 
 /** The URL of live.js for an account, the account percent-encoded into its own path segment. */
-export function liveJsUrl(account: string | undefined): string {
-  if (!account?.trim()) {
+export function liveJsUrl(account: unknown): string {
+  if (account === undefined || account === null || (typeof account === 'string' && !account.trim())) {
     throw new IntegrationError('Missing required setting: account.', 'INVALID_SETTINGS', 400)
+  }
+  // Settings reach the browser as the page or Segment's CDN gave them, unchecked.
+  if (typeof account !== 'string') {
+    throw new IntegrationError(
+      'The "account" setting must be text: your Convertro account name.',
+      'INVALID_SETTINGS',
+      400
+    )
   }
   // URL parsers resolve `.` and `..` away, which would load some other script than this account's.
   if (account === '.' || account === '..') {
@@ -34,20 +44,54 @@ export function liveJsUrl(account: string | undefined): string {
   return `${LIVE_JS_ORIGIN}/${encodeURIComponent(account)}/live.js`
 }
 
-/** A shared-rule amount (a number or a plain decimal string) as the number live.js takes. */
-export function toAmount(value: number | string | undefined): number | undefined {
-  return value === undefined ? undefined : Number(value)
+/**
+ * An order's amount as the number live.js takes: the first candidate that is an amount and stays finite as a
+ * number. A decimal string of 400 digits is an amount to the server, which keeps it exact, but here it would
+ * become Infinity, so the next candidate is tried instead.
+ */
+export function toAmount(order: { total?: unknown; revenue?: unknown } | undefined): number | undefined {
+  return amountCandidates(order).filter(isAmount).map(Number).find(Number.isFinite)
 }
 
-/** A `trackEvent` command; keys with no value are left out rather than pushed as undefined. */
+/**
+ * The object with its keys that have no value (undefined, null or '') left out: live.js would otherwise
+ * receive `id: null` or `email: ''` as if they were values. Nested undefined values go too; `0` and
+ * `false` stay.
+ */
+export function withValues<T extends object>(args: T): T {
+  return Object.fromEntries(
+    Object.entries(removeUndefined(args)).filter(([, value]) => value !== null && value !== '')
+  ) as T
+}
+
+/** A plain object such as `{ email: 'a@b.c' }`: a string or an array would spread into `{ 0: 'a' }`. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const prototype: unknown = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
+}
+
+/** A `trackEvent` command, keys with no value left out. */
 export function trackEventCommand(args: TrackEventArgs): ConvertroCommand {
-  return ['trackEvent', removeUndefined(args)]
+  return ['trackEvent', withValues(args)]
 }
 
-/** Throws a PayloadValidationError naming the field when a value the action needs is missing or blank. */
-export function requireValue(value: string | undefined, field: string, mapping: string): string {
-  if (!value?.trim()) {
+/**
+ * A value read as text: a non-blank string as sent, a finite number as its decimal string, anything else
+ * undefined. The browser runtime does not coerce payloads to their field types, so an `order_id` of 1001
+ * arrives as a number and an object mapped into a text field arrives as that object.
+ */
+export function readText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() ? value : undefined
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  return undefined
+}
+
+/** The value as text (see readText); a PayloadValidationError naming the field when there is none. */
+export function requireValue(value: unknown, field: string, mapping: string): string {
+  const text = readText(value)
+  if (text === undefined) {
     throw new PayloadValidationError(`Missing ${field}, so nothing was pushed to Convertro. Map ${mapping}.`)
   }
-  return value
+  return text
 }

@@ -59,8 +59,8 @@ describe('validate', () => {
         fs
           .readFileSync(index, 'utf8')
           .replace(
-            "preset('appInstalled')]",
-            "preset('appInstalled'), { ...preset('trackEvent'), name: 'Typo', partnerAction: 'trakEvent' }, { ...preset('trackEvent'), name: 'Negated', subscribe: 'type = \"track\" and not (event = \"A\")' }, { ...preset('trackEvent'), name: 'Bad default', mapping: { event_type: { '@pth': '$.event' } } }]"
+            "preset(actions, 'appInstalled')",
+            "preset(actions, 'appInstalled'), { ...preset(actions, 'trackEvent'), name: 'Typo', partnerAction: 'trakEvent' }, { ...preset(actions, 'trackEvent'), name: 'Negated', subscribe: 'type = \"track\" and not (event = \"A\")' }, { ...preset(actions, 'trackEvent'), name: 'Bad default', mapping: { event_type: { '@pth': '$.event' } } }"
           )
       )
       edit('src/destinations/convertro/identifyUser/index.ts', (source) =>
@@ -79,7 +79,12 @@ describe('validate', () => {
             "default: { '@path': '$.context.app.version', '@if': 1 }"
           )
       )
-      edit('src/destinations/convertro/index.ts', (source) => source.replace('default: false', "default: 'no'"))
+      edit('src/destinations/convertro/index.ts', (source) =>
+        source.replace(
+          /^(\s+)hybridAttributionModel$/m,
+          "$1hybridAttributionModel: { ...hybridAttributionModel, default: 'no' }"
+        )
+      )
     })
 
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))

@@ -1,8 +1,6 @@
-import type { DestinationDefinition, Preset } from '@segment/actions-core'
-import { defaultValues } from '@segment/actions-core'
+import type { DestinationDefinition } from '@segment/actions-core'
 import type { Settings } from './generated-types'
-import { TRIGGERS } from './constants'
-import { hybridAttributionModel } from '../../shared/convertro-rules'
+import { hybridAttributionModel, preset } from '../../shared/convertro-rules'
 import { requireSettings, resolveEndpoint } from './utils'
 import identifyUser from './identifyUser'
 import trackEvent from './trackEvent'
@@ -10,15 +8,6 @@ import orderCompleted from './orderCompleted'
 import appInstalled from './appInstalled'
 
 const actions = { identifyUser, trackEvent, orderCompleted, appInstalled }
-
-/** An automatic preset subscribed to the action's default trigger, with its default mapping. */
-const preset = (partnerAction: keyof typeof actions): Preset => ({
-  name: actions[partnerAction].title,
-  subscribe: TRIGGERS[partnerAction],
-  partnerAction,
-  mapping: defaultValues(actions[partnerAction].fields),
-  type: 'automatic'
-})
 
 const destination: DestinationDefinition<Settings> = {
   name: 'Convertro',
@@ -64,7 +53,12 @@ const destination: DestinationDefinition<Settings> = {
     }
   },
 
-  presets: [preset('identifyUser'), preset('trackEvent'), preset('orderCompleted'), preset('appInstalled')],
+  presets: [
+    preset(actions, 'identifyUser'),
+    preset(actions, 'trackEvent'),
+    preset(actions, 'orderCompleted'),
+    preset(actions, 'appInstalled')
+  ],
   actions
 }
 

@@ -79,11 +79,16 @@ describe('Convertro (device mode) in headless Chromium', () => {
     await browser?.close()
   })
 
-  it('pushes identify, track and Order Completed to live.js through analytics.js', async () => {
+  it('pushes identify, track and Order Completed to live.js through analytics.js, also when made while live.js loads', async () => {
     const context = await browser.newContext()
     const served: string[] = []
     const refused: string[] = []
     const pageErrors: string[] = []
+    // live.js is answered only once the page has made its calls, so they are all made while it loads.
+    let liveJsRequested = () => {}
+    const requested = new Promise<void>((resolve) => (liveJsRequested = resolve))
+    let releaseLiveJs = () => {}
+    const released = new Promise<void>((resolve) => (releaseLiveJs = resolve))
     // Every request is answered here: the page, its bundle and live.js; anything else is refused and fails the test.
     const responses: Record<string, { contentType: string; body: string }> = {
       [PAGE_URL]: { contentType: 'text/html', body: '<!doctype html><script src="/analytics.js"></script>' },
@@ -95,37 +100,64 @@ describe('Convertro (device mode) in headless Chromium', () => {
       const response = responses[url]
       if (response) {
         served.push(url)
+        if (url === LIVE_JS_URL) {
+          liveJsRequested()
+          await released
+        }
         await route.fulfill({ status: 200, ...response })
       } else {
         refused.push(url)
         await route.abort()
       }
     })
-    const page = await context.newPage()
-    page.on('pageerror', (error) => pageErrors.push(error.message))
+    try {
+      const page = await context.newPage()
+      page.on('pageerror', (error) => pageErrors.push(error.message))
 
-    await page.goto(PAGE_URL)
-    const received = await page.evaluate(async () => {
-      const { analytics } = window as unknown as { analytics: PageAnalytics }
-      await analytics.identify('u-1', { email: 'ann@example.com', high_value_buyers: true })
-      await analytics.track('Signed Up', { order_id: 'q-7', total: 25, revenue: 20 })
-      await analytics.track('Viewed Pricing', {})
-      await analytics.track('Order Completed', { order_id: 'o-1', total: '50.99', repeat: true })
-      return (window as unknown as { convertroReceived?: unknown[] }).convertroReceived
-    })
-    await context.close()
+      // The page's load event waits for live.js, which is held: the bundle has run by DOMContentLoaded.
+      await page.goto(PAGE_URL, { waitUntil: 'domcontentloaded' })
+      await page.evaluate(() => {
+        const { analytics } = window as unknown as { analytics: PageAnalytics }
+        const calls = [
+          analytics.identify('u-1', { email: 'ann@example.com', high_value_buyers: true }),
+          analytics.track('Signed Up', { order_id: 'q-7', total: 25, revenue: 20 }),
+          analytics.track('Viewed Pricing', {}),
+          analytics.track('Order Completed', { order_id: 'o-1', total: '50.99', repeat: true }),
+          analytics.track('Order Completed', { order_id: 1001, total: 12, repeat: false })
+        ]
+        Object.assign(window, { convertroCalls: Promise.all(calls) })
+      })
+      await requested
+      // analytics.js holds the events until the destination is ready: nothing is pushed before live.js runs.
+      const whileLoading = await page.evaluate(() => {
+        const { $CVO, convertroReceived } = window as unknown as { $CVO?: unknown; convertroReceived?: unknown }
+        return { queue: $CVO ?? null, received: convertroReceived ?? null }
+      })
+      releaseLiveJs()
+      const received = await page.evaluate(async () => {
+        const page = window as unknown as { convertroCalls: Promise<unknown>; convertroReceived?: unknown[] }
+        await page.convertroCalls
+        return page.convertroReceived
+      })
 
-    expect({ served, refused, pageErrors }).toStrictEqual({
-      served: [PAGE_URL, BUNDLE_URL, LIVE_JS_URL],
-      refused: [],
-      pageErrors: []
-    })
-    expect(received).toStrictEqual([
-      ['trackUser', { id: 'u-1', email: 'ann@example.com', high_value_buyers: true }],
-      ['trackEvent', { type: 'Signed Up', id: 'q-7', amount: 25 }],
-      ['trackEvent', { type: 'Viewed Pricing' }],
-      ['trackEvent', { type: 'sale.repeat', id: 'o-1', amount: 50.99 }],
-      ['trackEvent', { type: 'sale', id: 'o-1', amount: 50.99 }]
-    ])
+      expect(whileLoading).toStrictEqual({ queue: [], received: null })
+      expect({ served, refused, pageErrors }).toStrictEqual({
+        served: [PAGE_URL, BUNDLE_URL, LIVE_JS_URL],
+        refused: [],
+        pageErrors: []
+      })
+      expect(received).toStrictEqual([
+        ['trackUser', { id: 'u-1', email: 'ann@example.com', high_value_buyers: true }],
+        ['trackEvent', { type: 'Signed Up', id: 'q-7', amount: 25 }],
+        ['trackEvent', { type: 'Viewed Pricing' }],
+        ['trackEvent', { type: 'sale.repeat', id: 'o-1', amount: 50.99 }],
+        ['trackEvent', { type: 'sale', id: 'o-1', amount: 50.99 }],
+        ['trackEvent', { type: 'sale.new', id: '1001', amount: 12 }],
+        ['trackEvent', { type: 'sale', id: '1001', amount: 12 }]
+      ])
+    } finally {
+      releaseLiveJs()
+      await context.close()
+    }
   })
 })

@@ -3,6 +3,7 @@
  */
 import { Context } from '@segment/analytics-next'
 import type { Analytics } from '@segment/analytics-next'
+import { IntegrationError } from '@segment/actions-core'
 import { loadScript } from '@segment/browser-destination-runtime/load-script'
 import serverDestination from '../../../destinations/convertro'
 import { destination } from '../index'
@@ -46,7 +47,7 @@ describe('Convertro (device mode)', () => {
       expect(received).toStrictEqual([earlier, ['trackEvent', { type: 'Signed Up' }]])
     })
 
-    it('queues calls made before live.js is ready; live.js runs them, in order, when it loads', async () => {
+    it('queues calls the bare plugin gets before live.js is ready; live.js runs them, in order, when it loads', async () => {
       const { plugins: loaded } = await plugins()
       const received: ConvertroCommand[] = []
       let runTag = () => {}
@@ -75,7 +76,7 @@ describe('Convertro (device mode)', () => {
       ])
     })
 
-    it('fails with a clear error when live.js never becomes ready, keeping the queued calls', async () => {
+    it('fails with a clear error when live.js never becomes ready, keeping what the bare plugin queued', async () => {
       jest.useFakeTimers()
       try {
         const { plugins: loaded } = await plugins()
@@ -97,13 +98,41 @@ describe('Convertro (device mode)', () => {
       }
     })
 
+    it('fails with an error naming the URL and the account setting when live.js cannot be loaded', async () => {
+      const { plugins: loaded } = await plugins()
+      jest
+        .mocked(loadScript)
+        .mockRejectedValue(new Error('Failed to load https://d1ivexoxmp59q7.cloudfront.net/acme/live.js'))
+
+      const loading = load(loaded.trackEvent)
+
+      await expect(loading).rejects.toThrow(IntegrationError)
+      await expect(loading).rejects.toThrow(
+        "Convertro's live.js could not be loaded from https://d1ivexoxmp59q7.cloudfront.net/acme/live.js. Check the account setting, and that the page may load scripts from https://d1ivexoxmp59q7.cloudfront.net."
+      )
+    })
+
+    it('uses live.js already running on the page instead of loading it again', async () => {
+      const received: ConvertroCommand[] = []
+      runLiveJs(received)
+      const { plugins: loaded } = await plugins()
+      await load(loaded.trackEvent)
+      await deliver(loaded.trackEvent, { type: 'track', event: 'Signed Up' })
+
+      expect(loadScript).not.toHaveBeenCalled()
+      expect(received).toStrictEqual([['trackEvent', { type: 'Signed Up' }]])
+    })
+
     it.each([
       ['', 'Missing required setting: account.'],
       ['   ', 'Missing required setting: account.'],
+      [null, 'Missing required setting: account.'],
+      [42, 'The "account" setting must be text: your Convertro account name.'],
+      [['acme'], 'The "account" setting must be text: your Convertro account name.'],
       ['.', 'The "account" setting cannot be ".".'],
       ['..', 'The "account" setting cannot be "..".']
     ])('rejects the account %p without loading anything', async (account, message) => {
-      const { plugins: loaded } = await plugins({ account })
+      const { plugins: loaded } = await plugins({ account: account as string })
 
       await expect(load(loaded.identifyUser)).rejects.toThrow(message)
       expect(loadScript).not.toHaveBeenCalled()

@@ -1,9 +1,8 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
-import { removeUndefined } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { TRIGGERS } from '../../../shared/convertro-rules'
-import { push } from '../utils'
+import { isPlainObject, push, readText, withValues } from '../utils'
 
 const action: BrowserActionDefinition<Settings, void, Payload> = {
   title: 'Identify User',
@@ -28,8 +27,11 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
   },
   // Actions push to the page's queue, not to the runtime's client: see push().
   perform: (_client, { payload }) => {
-    if (!payload.user_id) return
-    push(['trackUser', removeUndefined({ ...payload.traits, id: payload.user_id })])
+    const id = readText(payload.user_id)
+    if (id === undefined) return
+    // The runtime does not check the mapped traits' type: only a plain object's keys are traits.
+    const traits = isPlainObject(payload.traits) ? payload.traits : {}
+    push(['trackUser', withValues({ ...traits, id })])
   }
 }
 

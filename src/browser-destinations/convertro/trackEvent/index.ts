@@ -1,9 +1,9 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
-import { TRIGGERS, orderAmount } from '../../../shared/convertro-rules'
+import { TRIGGERS } from '../../../shared/convertro-rules'
 import { order_id } from '../fields'
-import { push, requireValue, toAmount, trackEventCommand } from '../utils'
+import { push, readText, requireValue, toAmount, trackEventCommand } from '../utils'
 
 const action: BrowserActionDefinition<Settings, void, Payload> = {
   title: 'Track Event',
@@ -32,8 +32,8 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
     push(
       trackEventCommand({
         type: requireValue(payload.event_type, 'event type', '"Convertro Event Type" (default: the event name)'),
-        id: payload.order_id,
-        amount: toAmount(orderAmount(payload.value))
+        id: readText(payload.order_id),
+        amount: toAmount(payload.value)
       })
     )
   }

@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./test/jsdom-environment.ts
  */
-import { deliver, loaded, resetPage } from '../../__tests__/helpers'
+import { deliver, loaded, presetSubscriptions, resetPage } from '../../__tests__/helpers'
 
 jest.mock('@segment/browser-destination-runtime/load-script')
 
@@ -44,7 +44,40 @@ describe('Convertro.identifyUser (device mode)', () => {
     expect(received).toStrictEqual([['trackUser', { id: 'u-1', email: 'a@b.c' }]])
   })
 
+  it('leaves out traits with no value (null or empty), keeping 0 and false', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.identifyUser, {
+      type: 'identify',
+      userId: 'u-1',
+      traits: { email: null, name: '', logins: 0, lapsed_customers: false }
+    })
+
+    expect(received).toStrictEqual([['trackUser', { id: 'u-1', logins: 0, lapsed_customers: false }]])
+  })
+
   it.each([
+    ['a string', 'ann@example.com'],
+    ['an array', ['a', 'b']],
+    ['a number', 7]
+  ])('pushes the user id alone when traits are mapped to %s', async (_case, value) => {
+    const [preset] = presetSubscriptions().filter((subscription) => subscription.partnerAction === 'identifyUser')
+    const subscription = { ...preset, mapping: { ...preset.mapping, traits: { '@path': '$.traits.tags' } } }
+    const { plugins, received } = await loaded({}, [subscription])
+    await deliver(plugins.identifyUser, { type: 'identify', userId: 'u-1', traits: { tags: value } })
+
+    expect(received).toStrictEqual([['trackUser', { id: 'u-1' }]])
+  })
+
+  it('pushes a numeric user id as text', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.identifyUser, { type: 'identify', userId: 42 as unknown as string })
+
+    expect(received).toStrictEqual([['trackUser', { id: '42' }]])
+  })
+
+  it.each([
+    ['a blank user id', { type: 'identify' as const, userId: '  ', traits: { email: 'ann@example.com' } }],
+    ['a user id that is an object', { type: 'identify' as const, userId: { id: 'u-1' } as unknown as string }],
     ['no user id', { type: 'identify' as const, anonymousId: 'anon-1', traits: { email: 'ann@example.com' } }],
     ['an empty user id', { type: 'identify' as const, userId: '', traits: { email: 'ann@example.com' } }]
   ])('pushes nothing for an identify with %s', async (_case, event) => {

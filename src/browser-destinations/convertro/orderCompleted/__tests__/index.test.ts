@@ -57,7 +57,9 @@ describe('Convertro.orderCompleted (device mode)', () => {
       [{ total: '12.50', revenue: 90 }, 12.5],
       [{ total: 'lots', revenue: 90 }, 90],
       [{ total: '', revenue: 'n/a' }, undefined],
-      [{ total: null, revenue: null }, undefined]
+      [{ total: null, revenue: null }, undefined],
+      [{ total: '9'.repeat(400), revenue: 90 }, 90],
+      [{ total: '9'.repeat(400), revenue: '-1' + '0'.repeat(400) }, undefined]
     ])('%p pushes amount %p', async (amounts, amount) => {
       const { plugins, received } = await loaded({ hybridAttributionModel: true })
       await deliver(plugins.orderCompleted, order({ order_id: 'o-1', repeat: false, ...amounts }))
@@ -78,6 +80,25 @@ describe('Convertro.orderCompleted (device mode)', () => {
     await expect(delivery).rejects.toThrow(
       'Missing order id, so nothing was pushed to Convertro. Map "Order ID" (default: properties.order_id).'
     )
+    expect(received).toStrictEqual([])
+  })
+
+  it('pushes a numeric order id as text, since the browser runtime passes it on as a number', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.orderCompleted, order({ order_id: 1001, total: 50.99, repeat: false }))
+
+    expect(received).toStrictEqual([['trackEvent', { type: 'sale.new', id: '1001', amount: 50.99 }]])
+  })
+
+  it.each([
+    ['an object', { order_id: { id: 'o-1' } }],
+    ['a boolean', { order_id: true }],
+    ['null', { order_id: null }]
+  ])('rejects an order whose id is %s, pushing nothing', async (_case, id) => {
+    const { plugins, received } = await loaded()
+    const delivery = deliver(plugins.orderCompleted, order({ ...id, total: 50.99, repeat: true }))
+
+    await expect(delivery).rejects.toThrow(PayloadValidationError)
     expect(received).toStrictEqual([])
   })
 

@@ -38,6 +38,34 @@ describe('Convertro.trackEvent (device mode)', () => {
     expect(received).toStrictEqual([['trackEvent', { type: 'quote', id: 'q-7', amount: 20 }]])
   })
 
+  it('pushes a numeric order id as text, since the browser runtime passes it on as a number', async () => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.trackEvent, track('Quote Requested', { order_id: 1001 }))
+
+    expect(received).toStrictEqual([['trackEvent', { type: 'Quote Requested', id: '1001' }]])
+  })
+
+  it.each([[{ id: 'q-7' }], [null], ['']])('leaves out an order id of %p', async (orderId) => {
+    const { plugins, received } = await loaded()
+    await deliver(plugins.trackEvent, track('Quote Requested', { order_id: orderId }))
+
+    expect(received).toStrictEqual([['trackEvent', { type: 'Quote Requested' }]])
+  })
+
+  it.each([
+    [42, [['trackEvent', { type: '42' }]]],
+    [{ name: 'signup' }, []]
+  ])('reads a Convertro event type of %p as text, pushing %p', async (code, pushes) => {
+    const [preset] = presetSubscriptions().filter((subscription) => subscription.partnerAction === 'trackEvent')
+    const subscription = { ...preset, mapping: { event_type: { '@path': '$.properties.code' } } }
+    const { plugins, received } = await loaded({}, [subscription])
+    const delivery = deliver(plugins.trackEvent, track('Signed Up', { code }))
+
+    if (pushes.length === 0) await expect(delivery).rejects.toThrow(PayloadValidationError)
+    else await delivery
+    expect(received).toStrictEqual(pushes)
+  })
+
   describe('amount: total, else revenue, else none', () => {
     it.each([
       [{ total: 25, revenue: 20 }, { amount: 25 }],
@@ -47,7 +75,9 @@ describe('Convertro.trackEvent (device mode)', () => {
       [{ total: '12.50', revenue: 20 }, { amount: 12.5 }],
       [{ total: 'lots', revenue: '-3' }, { amount: -3 }],
       [{ total: '', revenue: null }, {}],
-      [{ total: true, revenue: '5e1' }, {}]
+      [{ total: true, revenue: '5e1' }, {}],
+      [{ total: '9'.repeat(400), revenue: 20 }, { amount: 20 }],
+      [{ total: '9'.repeat(400) }, {}]
     ])('%p pushes %p', async (properties, amount) => {
       const { plugins, received } = await loaded()
       await deliver(plugins.trackEvent, track('Product Added', properties))
