@@ -114,15 +114,19 @@ const MAX_CACHED_ENDPOINTS = 1000
 
 /** Where calls for these settings go. Throws a non-retryable error naming every missing or invalid setting. */
 export function resolveEndpoint(settings: Settings): Endpoint {
-  const key = JSON.stringify([settings.domain, settings.clientName, settings.siteId])
-  const cached = endpoints.get(key)
+  const { domain, clientName, siteId } = settings
+  // Only text is cached: JSON.stringify would give NaN, null and undefined one key, and settings are text.
+  const cacheable = typeof domain === 'string' && typeof clientName === 'string' && typeof siteId === 'string'
+  const key = cacheable ? JSON.stringify([domain, clientName, siteId]) : undefined
+  const cached = key === undefined ? undefined : endpoints.get(key)
   if (cached) return cached
   requireSettings(settings, ['clientName', 'siteId', 'domain'])
-  const clientName = pathSegment('clientName', settings.clientName)
-  const siteId = pathSegment('siteId', settings.siteId)
-  const endpoint = Object.freeze({ origin: parseDomain(settings.domain), path: `/${clientName}/${siteId}/` })
-  if (endpoints.size >= MAX_CACHED_ENDPOINTS) endpoints.clear()
-  endpoints.set(key, endpoint)
+  const path = `/${pathSegment('clientName', clientName)}/${pathSegment('siteId', siteId)}/`
+  const endpoint = Object.freeze({ origin: parseDomain(domain), path })
+  if (key !== undefined) {
+    if (endpoints.size >= MAX_CACHED_ENDPOINTS) endpoints.clear()
+    endpoints.set(key, endpoint)
+  }
   return endpoint
 }
 

@@ -140,6 +140,13 @@ describe('Convertro endpoint from settings', () => {
     expect(() => resolveEndpoint({ ...SETTINGS, domain: 'https://acme.sp1.convertro.com/x' })).toThrow(/"domain"/)
     expect(() => resolveEndpoint({ ...SETTINGS, domain: 'https://acme.sp1.convertro.com/x' })).toThrow(/"domain"/)
   })
+
+  it('never answers a missing setting from a value that serialises like it', () => {
+    // JSON.stringify writes NaN, null and undefined alike: a NaN site id must not stand in for a missing one.
+    expect(resolveEndpoint({ ...SETTINGS, siteId: NaN as unknown as string }).path).toBe('/acme/NaN/')
+    expect(() => resolveEndpoint({ ...SETTINGS, siteId: null as unknown as string })).toThrow(/siteId/)
+    expect(() => resolveEndpoint({ ...SETTINGS, siteId: undefined as unknown as string })).toThrow(/siteId/)
+  })
 })
 
 describe('Convertro numbers', () => {
