@@ -169,16 +169,37 @@ const segment = fc.oneof(
   { arbitrary: fc.constantFrom(undefined, null, '', ' ', 1234, true, {}), weight: 1 }
 )
 
-/** Destination settings: any value in any setting, valid ones most often. */
-export const settings = fc.record(
+/** Settings that reach Convertro: every required key, a host in an accepted form, an ordinary path segment. */
+const validSettings = fc.record({
+  account: fc.constant('acme'),
+  clientName: fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/),
+  siteId: fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/),
+  domain: fc
+    .tuple(
+      fc.constantFrom('', 'https://'),
+      fc.array(label, { minLength: 1, maxLength: 4 }).map((labels) => labels.join('.')),
+      fc.constantFrom('', ':8443')
+    )
+    .map((parts) => parts.join('')),
+  hybridAttributionModel: fc.boolean()
+})
+
+/** Destination settings: mostly ones that send (so the sending path is what is fuzzed most), then any value in any setting. */
+export const settings = fc.oneof(
+  { arbitrary: validSettings, weight: 3 },
   {
-    account: fc.oneof(fc.constant('acme'), anyValue),
-    clientName: segment,
-    siteId: segment,
-    domain,
-    hybridAttributionModel: fc.oneof(fc.boolean(), fc.constantFrom(undefined, 'true', 'false', 1, 0, null))
-  },
-  { requiredKeys: [] }
+    arbitrary: fc.record(
+      {
+        account: fc.oneof(fc.constant('acme'), anyValue),
+        clientName: segment,
+        siteId: segment,
+        domain,
+        hybridAttributionModel: fc.oneof(fc.boolean(), fc.constantFrom(undefined, 'true', 'false', 1, 0, null))
+      },
+      { requiredKeys: [] }
+    ),
+    weight: 2
+  }
 )
 
 /** Convertro's statuses, mostly 200: a request's answer is picked from this list by its URL. */
