@@ -111,7 +111,7 @@ describe('Convertro responses', () => {
     it('makes a reset connection retryable', async () => {
       const error = await identify().catch((e: unknown) => e)
       expect(error).toBeInstanceOf(RetryableError)
-      expect((error as Error).message).toMatch(/^Could not reach Convertro: .*socket hang up/)
+      expect((error as Error).message).toMatch(/^Could not reach Convertro: .*(socket hang up|ECONNRESET)/)
       expect(connections).toBe(1)
     })
 
