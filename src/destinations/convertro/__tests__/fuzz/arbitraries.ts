@@ -100,8 +100,8 @@ const EVENT_NAMES: Record<ActionKey, string> = {
 }
 
 /** A Segment event aimed at the action, with any field missing, extra or of the wrong type. */
-export function segmentEvent(action: ActionKey) {
-  return fc
+const anyEvent = (action: ActionKey) =>
+  fc
     .tuple(
       fc.record(
         {
@@ -118,6 +118,33 @@ export function segmentEvent(action: ActionKey) {
       extra
     )
     .map(([event, more]) => ({ ...more, ...event }))
+
+/** An event as a customer's SDK sends it: every id present, a real time; the values still vary freely. */
+const wellFormedEvent = (action: ActionKey) =>
+  fc.record({
+    type: fc.constant(action === 'identifyUser' ? 'identify' : 'track'),
+    event: fc.constant(EVENT_NAMES[action]),
+    userId: plainText,
+    timestamp: fc
+      .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+    context: fc.record({
+      device: fc.record({ id: plainText }),
+      userAgent: maybe(plainText),
+      ip: maybe(fc.constantFrom('203.0.113.7', '::1', '1.2.3.4')),
+      app: fc.record({ name: maybe(plainText), version: maybe(fc.constantFrom('1.0', '2.3.4-beta')) })
+    }),
+    properties: fc.record({
+      revenue: maybe(fc.oneof(numbers, numericText)),
+      total: maybe(fc.oneof(numbers, numericText)),
+      repeat: fc.oneof(fc.boolean(), fc.constantFrom(undefined, 'true', null)),
+      order_id: plainText
+    })
+  })
+
+/** Events for the action: mostly as an SDK sends them (so many reach Convertro), the rest anything at all. */
+export function segmentEvent(action: ActionKey) {
+  return fc.oneof({ arbitrary: wellFormedEvent(action), weight: 3 }, { arbitrary: anyEvent(action), weight: 2 })
 }
 
 const hostile = [

@@ -35,7 +35,7 @@ export function cases(action: ActionKey, batch = false): fc.Arbitrary<Case> {
 }
 
 /** Convertro's answer to a URL: one of the case's statuses, picked by a hash of the URL so a batch is repeatable. */
-function answerFrom(statuses: number[]): Answer {
+export function answerFrom(statuses: number[]): Answer {
   return (url) => {
     let hash = 2166136261
     for (let i = 0; i < url.length; i++) hash = Math.imul(hash ^ url.charCodeAt(i), 16777619) >>> 0
