@@ -64,13 +64,6 @@ export function withValues<T extends object>(args: T): T {
   ) as T
 }
 
-/** A plain object such as `{ email: 'a@b.c' }`: a string or an array would spread into `{ 0: 'a' }`. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false
-  const prototype: unknown = Object.getPrototypeOf(value)
-  return prototype === Object.prototype || prototype === null
-}
-
 /** A `trackEvent` command, keys with no value left out. */
 export function trackEventCommand(args: TrackEventArgs): ConvertroCommand {
   return ['trackEvent', withValues(args)]

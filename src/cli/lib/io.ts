@@ -15,6 +15,3 @@ export function readJson(file: string): unknown {
     throw new Error(`${name} is not valid JSON: ${(error as Error).message}`)
   }
 }
-
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -1,7 +1,6 @@
-import { defaultValues } from '@segment/actions-core'
+import { defaultValues, isObject } from '@segment/actions-core'
 import { parseFql, validate as matches } from '@segment/destination-subscriptions'
 import { settingsOf, type AnyDefinition } from './destinations'
-import { isObject } from './io'
 import { fqlProblem, fqlString } from './fql'
 import { parseDomain } from '../../destinations/convertro/utils'
 

@@ -1,8 +1,9 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
+import { isObject } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { TRIGGERS } from '../../../shared/convertro-rules'
-import { isPlainObject, push, readText, withValues } from '../utils'
+import { push, readText, withValues } from '../utils'
 
 const action: BrowserActionDefinition<Settings, void, Payload> = {
   title: 'Identify User',
@@ -30,7 +31,7 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
     const id = readText(payload.user_id)
     if (id === undefined) return
     // The runtime does not check the mapped traits' type: only a plain object's keys are traits.
-    const traits = isPlainObject(payload.traits) ? payload.traits : {}
+    const traits = isObject(payload.traits) ? payload.traits : {}
     push(['trackUser', withValues({ ...traits, id })])
   }
 }
