@@ -30,7 +30,14 @@ export interface SubscriptionOutcome {
 export function presetSubscriptions(definition: Definition): Subscription[] {
   return (definition.presets ?? []).flatMap((preset) =>
     preset.type === 'automatic'
-      ? [{ name: preset.name, partnerAction: preset.partnerAction, subscribe: preset.subscribe, mapping: preset.mapping }]
+      ? [
+          {
+            name: preset.name,
+            partnerAction: preset.partnerAction,
+            subscribe: preset.subscribe,
+            mapping: preset.mapping
+          }
+        ]
       : []
   )
 }
@@ -46,7 +53,7 @@ export function readSubscriptions(file: string, definition: Definition): Subscri
   const problems: string[] = []
   const subscriptions = list.flatMap((entry: unknown, index): Subscription[] => {
     const at = `${file}: subscriptions[${index}]`
-    if (!isObject(entry)) return problems.push(`${at} is not an object`), []
+    if (!isObject(entry)) return (problems.push(`${at} is not an object`), [])
     const { name, partnerAction, subscribe, mapping } = entry
     if (typeof partnerAction !== 'string' || !hasAction(definition, partnerAction)) {
       const known = Object.keys(definition.actions).join(', ')
@@ -58,7 +65,15 @@ export function readSubscriptions(file: string, definition: Definition): Subscri
     } else {
       const problem = fqlProblem(subscribe)
       if (problem) problems.push(`${at}.subscribe ${problem}`)
-      else return [{ name: typeof name === 'string' ? name : partnerAction, partnerAction, subscribe, mapping }]
+      else
+        return [
+          {
+            name: typeof name === 'string' ? name : partnerAction,
+            partnerAction,
+            subscribe,
+            mapping: mapping as JSONObject
+          }
+        ]
     }
     return []
   })
@@ -103,6 +118,11 @@ export function skipReason(event: SegmentEvent): string | undefined {
   return undefined
 }
 
+/** Segment's runtime hands a destination its subscriptions inside the settings. */
+export function withSubscriptions(settings: JSONObject, subscriptions: Subscription[]): JSONObject {
+  return { ...settings, subscriptions: subscriptions as unknown as JSONObject[] }
+}
+
 /**
  * Runs an event through each subscription with `Destination.onEvent`, as Segment's runtime does. Each
  * subscription runs on a Destination of its own, so one failing never hides what the others sent and each
@@ -117,9 +137,12 @@ export function routeEvent(
   return Promise.all(
     subscriptions.map(async (subscription) => {
       const destination = new Destination(definition)
-      const outcome = { name: subscription.name ?? subscription.partnerAction, partnerAction: subscription.partnerAction }
+      const outcome = {
+        name: subscription.name ?? subscription.partnerAction,
+        partnerAction: subscription.partnerAction
+      }
       try {
-        const results = await destination.onEvent(event, { ...settings, subscriptions: [subscription] } as JSONObject)
+        const results = await destination.onEvent(event, withSubscriptions(settings, [subscription]))
         const matched = !results.some((result) => result.output === 'not subscribed')
         return { ...outcome, matched, exchanges: await summarize(destination.responses) }
       } catch (error) {
