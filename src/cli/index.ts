@@ -1,10 +1,17 @@
 import path from 'path'
 import { Command, InvalidArgumentError } from 'commander'
+import { DEFAULT_RETRY } from './pipeline/retry'
 import { ROOT, DESTINATION_ROOTS, SERVER_DESTINATION_DIR, forgetModules, loadDefinition } from './lib/destinations'
 
 // Each command loads what it needs when it runs, so `--help` and the other commands start quickly.
 
 const DEFAULT_RECORDS = path.relative(process.cwd(), path.join(ROOT, '.convertro/collector.jsonl'))
+const DEFAULT_JOURNAL = path.relative(process.cwd(), path.join(ROOT, '.convertro/ingest.jsonl'))
+
+function count(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number')
+  return Number(value)
+}
 
 function port(value: string): number {
   const n = Number(value)
@@ -21,6 +28,19 @@ async function typesOnce(check: boolean): Promise<number> {
   }
   console.log(check ? 'Generated types are up to date.' : `Generated types: ${stale.length} file(s) written.`)
   return 0
+}
+
+interface ServeFlags {
+  port?: number
+  host: string
+  records: string
+  watch: boolean
+  settings?: string
+  subscriptions?: string
+  writeKey?: string
+  journal: string
+  retries: number
+  retryDelay: number
 }
 
 export function program(): Command {
@@ -80,17 +100,36 @@ export function program(): Command {
 
   cli
     .command('serve')
-    .description('Serve the destination over HTTP, with a Convertro collector and a web tester.')
+    .description(
+      'Serve the destination over HTTP: Segment’s Tracking API for your SDKs, a Convertro collector and a web tester.'
+    )
     .option('-p, --port <port>', 'port to listen on, 0 for any free one (default: $PORT or 3000)', port)
     .option('--host <host>', 'address to bind; other than loopback exposes the server to the network', '127.0.0.1')
     .option('--records <file>', 'JSON-lines file where the collector keeps requests', DEFAULT_RECORDS)
     .option('--no-watch', 'do not reload the destination when its source changes')
-    .action(async (options: { port?: number; host: string; records: string; watch: boolean }) => {
+    .option('-s, --settings <file>', 'settings for events sent to /v1 (default: the collector is the domain)')
+    .option('--subscriptions <file>', 'subscriptions for those events, as migrate prints them (default: the presets)')
+    .option('--write-key <key>', 'require this write key on /v1 requests (default: any key is accepted)')
+    .option('--journal <file>', 'JSON-lines journal of the events /v1 accepted', DEFAULT_JOURNAL)
+    .option('--retries <n>', 'retries of a retryable failure (408, 429, 5xx, no answer)', count, DEFAULT_RETRY.retries)
+    .option(
+      '--retry-delay <ms>',
+      'wait before the first retry, doubled each time up to 30 s',
+      count,
+      DEFAULT_RETRY.delayMs
+    )
+    .action(async (options: ServeFlags) => {
       const { startServer } = await import('./server/app')
+      const { retries, retryDelay, ...rest } = options
+      const resolve = (file?: string) => file && path.resolve(file)
       const server = await startServer({
-        ...options,
+        ...rest,
         port: options.port ?? port(process.env.PORT || '3000'),
         records: path.resolve(options.records),
+        journal: path.resolve(options.journal),
+        settings: resolve(options.settings),
+        subscriptions: resolve(options.subscriptions),
+        retry: { ...DEFAULT_RETRY, retries, delayMs: retryDelay },
         log: (line) => console.log(line)
       })
       console.log(`Convertro actions server: ${server.url} (bound to ${server.address})`)

@@ -11,6 +11,10 @@ import { describeError } from '../lib/exchanges'
 import { hasAction, runAction } from '../lib/run'
 import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
 import { watchSources } from '../lib/watch'
+import { IngestPipeline } from '../ingest/pipeline'
+import { trackingApi } from '../ingest/tracking-api'
+import { checkSettings, presetSubscriptions, readSettings, readSubscriptions } from '../pipeline/routing'
+import type { RetryPolicy } from '../pipeline/retry'
 import { Collector } from './collector'
 
 export interface ServeOptions {
@@ -21,6 +25,15 @@ export interface ServeOptions {
   /** Reload the destination when its source changes. */
   watch: boolean
   log: (line: string) => void
+  /** Settings for events sent to the Tracking API (a JSON file); the collector is the default domain. */
+  settings?: string
+  /** Subscriptions for those events, in `migrate`'s shape; the automatic presets by default. */
+  subscriptions?: string
+  /** Write key the Tracking API requires; any is accepted without one. */
+  writeKey?: string
+  /** JSON-lines journal of the events the Tracking API accepted. */
+  journal: string
+  retry: RetryPolicy
 }
 
 export interface RunningServer {
@@ -31,6 +44,9 @@ export interface RunningServer {
 }
 
 export const BODY_LIMIT = '1mb'
+
+/** Ingested events processed at once. */
+export const INGEST_CONCURRENCY = 10
 
 type Definition = DestinationDefinition<JSONObject>
 
@@ -119,9 +135,15 @@ function errorHandler(log: (line: string) => void) {
   }
 }
 
+const withDomain = (settings: JSONObject, fallback: string | undefined): JSONObject => {
+  const missing = settings.domain === undefined || settings.domain === null || settings.domain === ''
+  return missing && fallback ? { ...settings, domain: fallback } : settings
+}
+
 function createApp(
   source: DestinationSource,
   collector: Collector,
+  ingest: IngestPipeline,
   options: ServeOptions,
   domain: () => string | undefined
 ) {
@@ -129,6 +151,8 @@ function createApp(
   const app = express()
   app.disable('x-powered-by')
   if (isLoopback(options.host)) app.use(loopbackOnly)
+  // Segment's SDKs post here in their own formats, so this comes before the JSON body parser.
+  app.use('/v1', trackingApi({ writeKey: options.writeKey, accept: (events, at) => ingest.accept(events, at) }))
   app.use(express.json({ limit: BODY_LIMIT }))
   app.use(express.static(path.join(__dirname, 'tester')))
 
@@ -138,11 +162,7 @@ function createApp(
     res.status(415).json({ error: 'Send the body as JSON, with Content-Type: application/json' })
   }
 
-  const withCollector = (settings: JSONObject): JSONObject => {
-    const fallback = domain()
-    const missing = settings.domain === undefined || settings.domain === null || settings.domain === ''
-    return missing && fallback ? { ...settings, domain: fallback } : settings
-  }
+  const withCollector = (settings: JSONObject): JSONObject => withDomain(settings, domain())
 
   app.get('/manifest', (_req, res) => {
     res.json({ ...source.definition, directoryName: path.basename(SERVER_DESTINATION_DIR) })
@@ -163,6 +183,11 @@ function createApp(
       const { message, fields, summary } = describeError(error)
       res.json({ ok: false, error: message, fields: fields ?? {}, summary })
     }
+  })
+
+  app.get('/ingest/events', (req, res) => {
+    const limit = Number(req.query.limit ?? 100)
+    res.json(ingest.view(Number.isInteger(limit) && limit > 0 ? limit : 100))
   })
 
   app.get('/collector/requests', (_req, res) => {
@@ -214,9 +239,18 @@ function createApp(
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const source = new DestinationSource(options.log)
   await source.load()
+  // Files that do not fit stop the server before it answers anything, with the problem named.
+  const settings = options.settings ? readSettings(options.settings) : SAMPLE_SETTINGS
+  const subscriptions = options.subscriptions && readSubscriptions(options.subscriptions, source.definition)
   const collector = new Collector(options.records, options.log)
+  const ingest = await IngestPipeline.open({
+    journal: options.journal,
+    concurrency: INGEST_CONCURRENCY,
+    retry: options.retry,
+    log: options.log
+  })
   let port = options.port
-  const app = createApp(source, collector, options, () => collectorDomain(options.host, port))
+  const app = createApp(source, collector, ingest, options, () => collectorDomain(options.host, port))
   const server = http.createServer(app)
 
   await new Promise<void>((resolve, reject) => {
@@ -225,6 +259,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   })
   const bound = server.address() as AddressInfo
   port = bound.port
+  const ingestSettings = withDomain(settings, collectorDomain(options.host, port))
+  try {
+    await checkSettings(source.definition, ingestSettings)
+  } catch (error) {
+    server.close()
+    await ingest.close()
+    throw new Error(`${options.settings ?? 'The default settings'}: ${(error as Error).message}`)
+  }
+  ingest.start({
+    definition: () => source.definition,
+    settings: ingestSettings,
+    subscriptions: () => subscriptions || presetSubscriptions(source.definition)
+  })
   if (options.watch) await source.watch()
   if (!isLoopback(options.host)) {
     options.log(
@@ -242,6 +289,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await source.close()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      await ingest.close()
     }
   }
 }

@@ -1,0 +1,163 @@
+import crypto from 'crypto'
+import cors from 'cors'
+import express from 'express'
+import type { NextFunction, Request, Response } from 'express'
+import { isObject } from '@segment/actions-core'
+import type { SegmentEvent } from '@segment/actions-core'
+
+/** Segment's documented limits: 32 KB for one event, 500 KB for a batch request. */
+export const EVENT_LIMIT = 32 * 1024
+export const BATCH_LIMIT = 500 * 1024
+
+/** The Tracking API's calls by path, with the one-letter paths analytics.js and the mobile SDKs use. */
+const CALLS: Record<string, string> = {
+  batch: 'batch',
+  b: 'batch',
+  identify: 'identify',
+  i: 'identify',
+  track: 'track',
+  t: 'track',
+  page: 'page',
+  p: 'page',
+  screen: 'screen',
+  s: 'screen',
+  group: 'group',
+  g: 'group',
+  alias: 'alias',
+  a: 'alias'
+}
+const EVENT_TYPES = new Set(Object.values(CALLS).filter((call) => call !== 'batch'))
+
+export interface TrackingApiOptions {
+  /** When set, requests must carry this write key. */
+  writeKey?: string
+  /** Takes accepted events; resolves once they are safely kept. */
+  accept(events: SegmentEvent[], receivedAt: string): Promise<void>
+}
+
+/** A refused request: its status and what to tell the sender. */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
+
+/** The write key from Basic auth (the key is the user name), or from the body as analytics.js sends it. */
+function writeKeyOf(req: Request, body: Record<string, unknown>): string | undefined {
+  const [scheme, encoded] = (req.headers.authorization ?? '').split(' ')
+  if (scheme?.toLowerCase() === 'basic' && encoded) {
+    const user = Buffer.from(encoded, 'base64').toString('utf8').split(':')[0]
+    if (user) return user
+  }
+  return typeof body.writeKey === 'string' ? body.writeKey : undefined
+}
+
+function sameKey(given: string | undefined, expected: string): boolean {
+  const digest = (key: string) => crypto.createHash('sha256').update(key).digest()
+  return given !== undefined && crypto.timingSafeEqual(digest(given), digest(expected))
+}
+
+/** Checks an event as Segment's API does, naming it in the error when it is one of a batch. */
+function checkEvent(event: unknown, at: string): Record<string, unknown> {
+  if (!isObject(event)) throw new Refusal(400, `${at} is not a JSON object`)
+  if (!EVENT_TYPES.has(event.type as string)) {
+    throw new Refusal(
+      400,
+      `${at} has type ${JSON.stringify(event.type)}; expected one of ${[...EVENT_TYPES].join(', ')}`
+    )
+  }
+  const size = Buffer.byteLength(JSON.stringify(event))
+  if (size > EVENT_LIMIT) throw new Refusal(413, `${at} is ${kb(size)}; Segment's limit is 32 KB an event`)
+  const hasId = (value: unknown) => (typeof value === 'string' && value !== '') || typeof value === 'number'
+  if (!hasId(event.userId) && !hasId(event.anonymousId))
+    throw new Refusal(400, `${at} has neither userId nor anonymousId`)
+  if (event.type === 'track' && (typeof event.event !== 'string' || event.event === '')) {
+    throw new Refusal(400, `${at} is a track without an event name`)
+  }
+  return event
+}
+
+/** A batch's own context or integrations under an event's, which wins where both say something. */
+const under = (shared: unknown, own: unknown) => (isObject(shared) ? { ...shared, ...(isObject(own) ? own : {}) } : own)
+
+/** The events of a request, as Segment's pipeline passes them on: typed, with a message id and times. */
+function eventsOf(call: string, body: Record<string, unknown>, receivedAt: string): SegmentEvent[] {
+  const { writeKey: _key, ...rest } = body
+  let events: Record<string, unknown>[]
+  if (call === 'batch') {
+    if (!Array.isArray(body.batch)) throw new Refusal(400, 'A batch request needs a "batch" list of events')
+    events = body.batch.map((event: unknown, index) => {
+      const checked = checkEvent(event, `Event ${index} of the batch`)
+      return {
+        ...checked,
+        context: under(body.context, checked.context),
+        integrations: under(body.integrations, checked.integrations)
+      }
+    })
+  } else {
+    events = [checkEvent({ ...rest, type: call }, 'The event')]
+  }
+  return events.map(
+    (event) =>
+      ({
+        ...event,
+        messageId:
+          typeof event.messageId === 'string' && event.messageId !== ''
+            ? event.messageId
+            : `ingest-${crypto.randomUUID()}`,
+        timestamp: event.timestamp ?? event.originalTimestamp ?? receivedAt,
+        receivedAt
+      }) as unknown as SegmentEvent
+  )
+}
+
+function refuse(res: Response, status: number, message: string): void {
+  res.status(status).json({ success: false, message })
+}
+
+/**
+ * Segment's HTTP Tracking API, as the official SDKs call it: events are checked, handed on, and answered
+ * `200 {"success":true}` once kept. A request refused for any reason hands on none of its events.
+ */
+export function trackingApi(options: TrackingApiOptions): express.Router {
+  const router = express.Router()
+  // Browsers send from the site's own origin, with the key in the body: no credentials are involved.
+  router.use(cors({ methods: ['POST'], maxAge: 86_400 }))
+  // Any content type: analytics.js posts JSON as text/plain to avoid a preflight. gzip is inflated first.
+  router.post('/:call', express.raw({ type: () => true, limit: BATCH_LIMIT }), async (req, res) => {
+    const call = CALLS[req.params.call as string]
+    if (!call) return refuse(res, 404, `No Tracking API call ${req.path}`)
+    const receivedAt = new Date().toISOString()
+    try {
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+      let body: unknown
+      try {
+        body = JSON.parse(raw.toString('utf8'))
+      } catch (error) {
+        throw new Refusal(400, `Malformed JSON: ${(error as Error).message}`)
+      }
+      if (!isObject(body)) throw new Refusal(400, 'The body must be a JSON object')
+      if (options.writeKey !== undefined && !sameKey(writeKeyOf(req, body), options.writeKey)) {
+        throw new Refusal(401, 'Missing or wrong write key: send it as the Basic auth user name or as "writeKey"')
+      }
+      await options.accept(eventsOf(call, body, receivedAt), receivedAt)
+      res.json({ success: true })
+    } catch (error) {
+      if (error instanceof Refusal) return refuse(res, error.status, error.message)
+      throw error
+    }
+  })
+  router.use((error: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
+    if (error.type === 'entity.too.large') return refuse(res, 413, `The request is over Segment's limit of 500 KB`)
+    if (error.type === 'encoding.unsupported') return refuse(res, 415, error.message)
+    // zlib's complaints about a body that says it is gzip and is not.
+    if (error.status === 400) return refuse(res, 400, `Unreadable body: ${error.message}`)
+    next(error)
+  })
+  return router
+}
