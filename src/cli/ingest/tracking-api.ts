@@ -131,7 +131,7 @@ export function trackingApi(options: TrackingApiOptions): express.Router {
   // Any content type: analytics.js posts JSON as text/plain to avoid a preflight. gzip is inflated first.
   router.post('/:call', express.raw({ type: () => true, limit: BATCH_LIMIT }), async (req, res) => {
     const call = CALLS[req.params.call as string]
-    if (!call) return refuse(res, 404, `No Tracking API call ${req.path}`)
+    if (!call) return refuse(res, 404, `No Tracking API call ${req.baseUrl}${req.path}`)
     const receivedAt = new Date().toISOString()
     try {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)

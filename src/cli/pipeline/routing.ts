@@ -1,4 +1,4 @@
-import { Destination, isObject } from '@segment/actions-core'
+import { Destination, defaultValues, isObject } from '@segment/actions-core'
 import type { DestinationDefinition, JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
 import { describeError, summarize, type ErrorOutput, type Exchange } from '../lib/exchanges'
 import { fqlProblem } from '../lib/fql'
@@ -44,7 +44,8 @@ export function presetSubscriptions(definition: Definition): Subscription[] {
 
 /**
  * Reads subscriptions from a file in the shape `migrate` prints (`{ settings, subscriptions, warnings }`),
- * or a bare list of them, and refuses the file unless every subscription can run.
+ * or a bare list of them, and refuses the file unless every subscription can run. Fields a mapping leaves
+ * out take the action's defaults.
  */
 export function readSubscriptions(file: string, definition: Definition): Subscription[] {
   const json = readJson(file)
@@ -64,16 +65,13 @@ export function readSubscriptions(file: string, definition: Definition): Subscri
       problems.push(`${at}.mapping is not an object`)
     } else {
       const problem = fqlProblem(subscribe)
-      if (problem) problems.push(`${at}.subscribe ${problem}`)
-      else
-        return [
-          {
-            name: typeof name === 'string' ? name : partnerAction,
-            partnerAction,
-            subscribe,
-            mapping: mapping as JSONObject
-          }
-        ]
+      if (problem) {
+        problems.push(`${at}.subscribe ${problem}`)
+      } else {
+        // As Segment's editor does, a field the mapping leaves out takes the action's default.
+        const full = { ...defaultValues(definition.actions[partnerAction].fields), ...(mapping as JSONObject) }
+        return [{ name: typeof name === 'string' ? name : partnerAction, partnerAction, subscribe, mapping: full }]
+      }
     }
     return []
   })
