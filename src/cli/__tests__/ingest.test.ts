@@ -2,7 +2,7 @@ import fs from 'fs'
 import path from 'path'
 import zlib from 'zlib'
 import { createServer, type IncomingMessage, type ServerResponse } from 'http'
-import { serve, tempFile, type Served } from './helpers'
+import { cli, serve, tempFile, type Served } from './helpers'
 
 // Each server is its own process, started from TypeScript sources.
 jest.setTimeout(90_000)
@@ -457,5 +457,173 @@ describe('Tracking API retries', () => {
     } finally {
       await other.stop()
     }
+  })
+})
+
+describe('Tracking API journal', () => {
+  let stub: Awaited<ReturnType<typeof convertro>>
+  beforeEach(async () => {
+    stub = await convertro()
+  })
+  afterEach(() => stub.close())
+
+  const events = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      type: 'track',
+      event: 'Signed Up',
+      userId: `u${i}`,
+      messageId: `${prefix}-${i}`,
+      // Each event its own device, so Convertro's calls tell them apart.
+      context: { device: { id: `${prefix}-device-${i}` } }
+    }))
+  const lines = (file: string) =>
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { t: string; id: string })
+  const doneIds = (file: string) =>
+    lines(file)
+      .filter((record) => record.t === 'done')
+      .map((record) => record.id)
+      .sort()
+
+  it('after kill -9, processes every accepted event that was not done, each once', async () => {
+    const { journal, start } = ingestServer(stub.domain)
+    let server = await start()
+    // Convertro holds the first calls open: 10 events are under way, 20 wait in the queue.
+    stub.answer('hang')
+    expect((await post(`${server.url}v1/batch`, { batch: events('k', 30) })).status).toBe(200)
+    while (stub.calls.length < 10) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(await server.stop('SIGKILL')).toBeNull()
+    expect(doneIds(journal)).toEqual([])
+    expect(stub.calls).toHaveLength(10)
+
+    stub.answer(200)
+    server = await start()
+    try {
+      expect(server.output()).toContain('Ingest: 30 accepted event(s) not yet done are queued again')
+      const view = await settled(server, 30)
+      expect(view.counts).toMatchObject({ accepted: 30, sent: 30, failed: 0, duplicates: 0 })
+      const ids = events('k', 30).map((event) => event.messageId)
+      expect(doneIds(journal)).toEqual([...ids].sort())
+      // Convertro recorded each event once: only the 10 it never answered were sent a second time.
+      const devices = stub.recorded().map((call) => call.query.sid)
+      expect(devices.sort()).toEqual(ids.map((id) => id.replace('k-', 'k-device-')).sort())
+      expect(stub.calls).toHaveLength(40)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('keeps what a stop left for retry, and does not send again what was done', async () => {
+    const { journal, start } = ingestServer(stub.domain, ['--retry-delay', '60000'])
+    let server = await start()
+    stub.answer(200)
+    await post(`${server.url}v1/batch`, { batch: events('done', 2) })
+    await settled(server, 2)
+    stub.answer(503)
+    await post(`${server.url}v1/batch`, { batch: events('later', 2) })
+    while (stub.calls.length < 4) await new Promise((resolve) => setTimeout(resolve, 20))
+    // Both wait a minute for their retry; stopping leaves them undone in the journal.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(await server.stop('SIGTERM')).toBe(0)
+    expect(doneIds(journal)).toEqual(['done-0', 'done-1'])
+
+    stub.answer(200)
+    server = await start()
+    try {
+      const view = await settled(server, 4)
+      expect(view.counts).toMatchObject({ accepted: 4, sent: 4 })
+      expect(view.events.find((e) => e.id === 'later-0')).toMatchObject({ status: 'sent', attempts: 2 })
+      expect(doneIds(journal)).toEqual(['done-0', 'done-1', 'later-0', 'later-1'])
+      expect(stub.calls.map((call) => call.status)).toEqual([200, 200, 503, 503, 200, 200])
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('cuts off a last line that was being written, which was never acknowledged', async () => {
+    const { journal, start } = ingestServer(stub.domain)
+    let server = await start()
+    await post(`${server.url}v1/batch`, { batch: events('whole', 1) })
+    await settled(server, 1)
+    await server.stop()
+    fs.appendFileSync(journal, '{"t":"accepted","id":"torn","at":"2026-')
+    server = await start()
+    try {
+      expect(server.output()).toMatch(/cut off 39 byte\(s\) of an unfinished last line/)
+      expect((await ingested(server)).counts).toMatchObject({ accepted: 1, sent: 1, pending: 0 })
+      await post(`${server.url}v1/batch`, { batch: events('after', 1) })
+      await settled(server, 2)
+      expect(lines(journal).map((record) => [record.t, record.id])).toEqual([
+        ['accepted', 'whole-0'],
+        ['done', 'whole-0'],
+        ['accepted', 'after-0'],
+        ['done', 'after-0']
+      ])
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
+describe('serve --settings and --subscriptions', () => {
+  it('routes through the subscriptions migrate prints', async () => {
+    const stub = await convertro()
+    const migrated = await cli(['migrate', 'examples/classic-settings.json'])
+    expect(migrated.code).toBe(0)
+    const subscriptions = tempFile('migrated.json', migrated.stdout)
+    const server = await ingestServer(stub.domain, ['--subscriptions', subscriptions]).start()
+    try {
+      const track = (messageId: string, event: string) => ({
+        type: 'track',
+        event,
+        userId: 'u',
+        messageId,
+        context: device,
+        timestamp: AT
+      })
+      await post(`${server.url}v1/batch`, {
+        batch: [track('m-signup', 'Signed Up'), track('m-trial', 'Trial Started'), track('m-other', 'Viewed Page')]
+      })
+      const view = await settled(server, 3)
+      expect(statusOf(view)).toEqual({ 'm-signup': 'sent', 'm-trial': 'sent', 'm-other': 'skipped' })
+      const base = { sid: DEVICE, ts: ts(AT), val: '1' }
+      expect(stub.recorded().sort((a, b) => a.query.typ.localeCompare(b.query.typ))).toEqual([
+        { path: '/api/hit/acme/1/', query: { ...base, typ: 'signup' } },
+        { path: '/api/hit/acme/1/', query: { ...base, typ: 'trial' } }
+      ])
+    } finally {
+      await server.stop()
+      await stub.close()
+    }
+  })
+
+  it.each([
+    ['a settings file without a client name', { account: 'acme', siteId: '1' }, /clientName/],
+    [
+      'a domain that is a URL with a path',
+      { account: 'acme', clientName: 'acme', siteId: '1', domain: 'https://evil.example/x' },
+      /domain/
+    ]
+  ])('refuses to start with %s, naming the setting', async (_name, settings, named) => {
+    const run = await cli(['serve', '--port', '0', '--no-watch', '--settings', tempFile('settings.json', settings)])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/Invalid settings/)
+    expect(run.stderr).toMatch(named)
+  })
+
+  it('refuses a subscriptions file naming an unknown action or a query that does not parse', async () => {
+    const file = tempFile('subscriptions.json', {
+      subscriptions: [
+        { partnerAction: 'sendEmail', subscribe: 'type = "track"' },
+        { partnerAction: 'trackEvent', subscribe: 'type = "track" and' }
+      ]
+    })
+    const run = await cli(['serve', '--port', '0', '--no-watch', '--subscriptions', file])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('subscriptions[0].partnerAction "sendEmail" is not an action')
+    expect(run.stderr).toMatch(/subscriptions\[1\]\.subscribe /)
   })
 })
