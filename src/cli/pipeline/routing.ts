@@ -95,9 +95,8 @@ export async function checkSettings(definition: Definition, settings: JSONObject
   try {
     await new Destination(definition).testAuthentication(settings)
   } catch (error) {
-    const { message, fields } = describeError(error)
-    const named = fields ? Object.entries(fields).map(([field, problem]) => `${field} ${problem}`) : [message]
-    throw new Error(`Invalid settings: ${named.join('; ')}`)
+    // actions-core prefixes its own words to the destination's message; collapse the space they leave.
+    throw new Error(`Invalid settings: ${(error as Error).message.replace(/\s+/g, ' ')}`)
   }
 }
 
