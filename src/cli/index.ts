@@ -133,6 +133,10 @@ export function program(): Command {
         log: (line) => console.log(line)
       })
       console.log(`Convertro actions server: ${server.url} (bound to ${server.address})`)
+      const key = options.writeKey ? 'the write key given' : 'any write key'
+      console.log(
+        `Segment Tracking API: ${server.url}v1/ (${key}); accepted events are journaled to ${options.journal}`
+      )
       const stop = (signal: string) => {
         console.log(`${signal}: stopping`)
         void server.close().then(() => process.exit(0))

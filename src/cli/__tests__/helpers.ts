@@ -57,7 +57,9 @@ export interface Served {
 
 /** Starts `serve` on a free port (unless `args` name one) and resolves once it printed its URL. */
 export async function serve(args: string[] = [], cwd = ROOT): Promise<Served> {
-  const child = spawn(path.join(cwd, 'bin/run'), ['serve', '--port', '0', ...args], { cwd })
+  // A journal of its own, so no test takes up events another server (or a developer's) accepted.
+  const journal = args.includes('--journal') ? [] : ['--journal', tempFile('ingest.jsonl')]
+  const child = spawn(path.join(cwd, 'bin/run'), ['serve', '--port', '0', ...journal, ...args], { cwd })
   let output = ''
   const waiters: (() => void)[] = []
   const append = (chunk: Buffer) => {
