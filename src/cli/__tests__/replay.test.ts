@@ -155,6 +155,17 @@ describe('replay', () => {
     })
   })
 
+  it('sends what it read before a JSON array breaks off, and exits 1 naming the file', async () => {
+    const convertro = await stub([200])
+    const events = [track('Signed Up'), track('Trial Started')]
+    const file = tempFile('events.json', JSON.stringify(events).slice(0, -1) + ', {"type": "tra')
+    const { code, stdout, stderr } = await cli(['replay', file, '--settings', settingsFor(convertro)])
+    expect(stdout).toBe('replay: 2 events, 2 requests, 0 skipped, 0 failed\n')
+    expect(code).toBe(1)
+    expect(stderr).toMatch(new RegExp(`^replay: ${file} is not a valid JSON array: `))
+    expect(convertro.paths).toHaveLength(2)
+  })
+
   it('reads standard input, and writes its failed file in the current directory', async () => {
     const convertro = await stub([200])
     const dir = workDir()

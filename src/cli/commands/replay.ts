@@ -220,9 +220,9 @@ async function runBatches(source: EventSource, replay: Replay, concurrency: numb
         records = []
       }
     }
-    if (records.length > 0 && !broken) await launch(records)
   } finally {
-    // Whatever stopped the reading, the batches already read are finished.
+    // Whatever stopped the reading, the events already read are sent.
+    if (records.length > 0 && !broken) await launch(records)
     await Promise.all(inFlight)
   }
   if (broken) throw broken

@@ -77,7 +77,7 @@ async function* lines(stream: Readable, name: string, consumed: (bytes: number) 
       yield fromValue(where, value, () => line)
     }
   } catch (error) {
-    throw new Error(`Cannot read ${name} after line ${number}: ${(error as Error).message}`)
+    throw new Error(`Cannot read ${name} at line ${number + 1}: ${(error as Error).message}`)
   }
 }
 
