@@ -176,6 +176,43 @@ export function program(): Command {
       console.log(JSON.stringify(result, null, 2))
     })
 
+  // replay's counts and delays: whole numbers, from `min` up.
+  const atLeast = (min: number) => (value: string) => {
+    const n = Number(value)
+    if (!/^\d+$/.test(value) || n < min) throw new InvalidArgumentError(`a whole number from ${min} up`)
+    return n
+  }
+  cli
+    .command('replay')
+    .description(
+      'Send a file of Segment events through the destination’s subscriptions, as the ingest server routes them.'
+    )
+    .argument('<events>', 'JSON-lines file of events (gzipped or not) or a JSON array file; - reads standard input')
+    .option(
+      '-s, --settings <file>',
+      'destination settings as JSON, or migrate’s output (default: the sample settings); with no domain, calls go to the collector of a local npm start, http://127.0.0.1:$PORT (3000 when unset)'
+    )
+    .option('--subscriptions <file>', 'subscriptions as migrate prints them (default: the automatic presets)')
+    .option(
+      '--concurrency <n>',
+      'batches of 100 events sent at once; each batch sends up to 10 Convertro calls at once',
+      atLeast(1),
+      4
+    )
+    .option('--retries <n>', 'retries of a retryable failure (408, 429, 5xx, no answer)', atLeast(0), 4)
+    .option(
+      '--retry-delay <ms>',
+      'wait before the first retry, doubled for each later one (up to 30 s)',
+      atLeast(0),
+      1000
+    )
+    .option('--dry-run', 'intercept the requests: print them, send nothing')
+    .option('--stats', 'print the peak memory and the events per second on standard error')
+    .action(async (events: string, options: import('./commands/replay').ReplayOptions) => {
+      const { replay } = await import('./commands/replay')
+      process.exitCode = await replay(events, options)
+    })
+
   return cli
 }
 

@@ -1,0 +1,87 @@
+import nock from 'nock'
+import type { DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
+import destination from '../../destinations/convertro'
+import { routeBatch } from '../pipeline/batch'
+import { presetSubscriptions } from '../pipeline/routing'
+import { SAMPLE_EVENTS } from '../lib/samples'
+
+const definition = destination as unknown as DestinationDefinition<JSONObject>
+const settings = { account: 'acme', clientName: 'acme', siteId: '1', domain: 'acme.sp1.convertro.com' }
+const ORIGIN = 'https://acme.sp1.convertro.com'
+const subscriptions = presetSubscriptions(definition)
+const names = subscriptions.map((s) => s.partnerAction)
+
+const identify = SAMPLE_EVENTS.identifyUser
+const signedUp = SAMPLE_EVENTS.trackEvent
+const page = { ...identify, type: 'page', name: 'Home' } as SegmentEvent
+
+describe('routeBatch', () => {
+  it('gives each subscription one outcome per event, in order, and counts the requests', async () => {
+    const scope = nock(ORIGIN)
+      .get(/^\/api\/(user|hit)\/acme\/1\//)
+      .times(2)
+      .reply(200)
+    const { outcomes, requests } = await routeBatch(definition, [identify, page, signedUp], settings, subscriptions)
+    expect(names).toEqual(['identifyUser', 'trackEvent', 'orderCompleted', 'appInstalled'])
+    expect(outcomes.map((list) => list.map((outcome) => outcome.result))).toEqual([
+      ['sent', 'unmatched', 'unmatched'],
+      ['unmatched', 'unmatched', 'sent'],
+      // No event of the batch matches: actions-core answers 'not subscribed' for the whole batch.
+      ['unmatched', 'unmatched', 'unmatched'],
+      ['unmatched', 'unmatched', 'unmatched']
+    ])
+    expect(outcomes[0][0]).toEqual({ result: 'sent', urls: [expect.stringMatching(`^${ORIGIN}/api/user/acme/1/\\?`)] })
+    expect(requests).toBe(2)
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it("classifies a failed entry by Convertro's rule and keeps what was sent", async () => {
+    nock(ORIGIN)
+      .get(/^\/api\/hit\//)
+      .reply(429, 'slow down')
+      .get(/^\/api\/user\//)
+      .reply(423, 'locked')
+    const { outcomes, requests } = await routeBatch(definition, [identify, signedUp], settings, subscriptions)
+    const [identifyOutcome, trackOutcome] = [outcomes[0][0], outcomes[1][1]]
+    expect(identifyOutcome).toMatchObject({
+      result: 'failed',
+      urls: [expect.stringContaining('/api/user/')],
+      error: { statusCode: 423, retryable: false, message: 'Convertro answered 423: locked' }
+    })
+    expect(trackOutcome).toMatchObject({
+      result: 'failed',
+      error: { statusCode: 429, retryable: true, code: 'RETRYABLE_ERROR', message: 'Convertro answered 429: slow down' }
+    })
+    expect(requests).toBe(2)
+  })
+
+  it('fails the matching events of a subscription whose whole call failed, and only those', async () => {
+    const broken = {
+      ...definition,
+      actions: {
+        ...definition.actions,
+        trackEvent: {
+          ...definition.actions.trackEvent,
+          performBatch: () => {
+            throw new Error('boom')
+          }
+        }
+      }
+    }
+    const { outcomes, requests } = await routeBatch(broken, [identify, signedUp], settings, [subscriptions[1]])
+    expect(outcomes).toEqual([
+      [
+        { result: 'unmatched' },
+        { result: 'failed', urls: [], error: expect.objectContaining({ message: 'boom', retryable: false }) }
+      ]
+    ])
+    expect(requests).toBe(0)
+  })
+
+  it('sends nothing for an empty batch', async () => {
+    expect(await routeBatch(definition, [], settings, subscriptions)).toEqual({
+      outcomes: [[], [], [], []],
+      requests: 0
+    })
+  })
+})

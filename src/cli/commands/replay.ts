@@ -1,0 +1,296 @@
+import fs from 'fs'
+import path from 'path'
+import { once } from 'events'
+import type { DestinationDefinition, JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
+import { SERVER_DESTINATION_DIR, loadDefinition } from '../lib/destinations'
+import type { ErrorOutput } from '../lib/exchanges'
+import { startProgress, type Progress } from '../lib/progress'
+import { SAMPLE_SETTINGS } from '../lib/samples'
+import { routeBatch, type EventOutcome } from '../pipeline/batch'
+import { openEvents, type EventRecord, type EventSource } from '../pipeline/events'
+import { DEFAULT_RETRY, backoff, sleep, type RetryPolicy } from '../pipeline/retry'
+import { checkSettings, presetSubscriptions, readSettings, readSubscriptions, skipReason } from '../pipeline/routing'
+
+type Definition = DestinationDefinition<JSONObject>
+
+export interface ReplayOptions {
+  settings?: string
+  subscriptions?: string
+  /** Batches in flight at once. */
+  concurrency: number
+  retries: number
+  /** Wait before the first retry, in milliseconds; doubled for each later one. */
+  retryDelay: number
+  dryRun?: boolean
+  stats?: boolean
+}
+
+/** Events a batch holds: the batch size Segment's runtime uses for these actions by default. */
+export const BATCH_SIZE = 100
+
+/** Failures printed one a line; the rest are only counted, and are all in the failed file. */
+export const SHOWN_FAILURES = 20
+
+/** The collector of a local `npm start`, for settings that name no domain. */
+export const localCollector = () => `http://127.0.0.1:${process.env.PORT || 3000}`
+
+/** Where a run's failed events go: beside the input, named after it; replaying that file rewrites it. */
+export function failedFileFor(input: string): string {
+  if (input === '-') return 'replay.failed.jsonl'
+  const base = input.replace(/\.gz$/i, '').replace(/\.(jsonl|ndjson|json)$/i, '')
+  return `${base.replace(/\.failed$/, '')}.failed.jsonl`
+}
+
+function settingsFor(file: string | undefined): JSONObject {
+  const settings = file ? readSettings(file) : { ...SAMPLE_SETTINGS }
+  const missing = settings.domain === undefined || settings.domain === null || settings.domain === ''
+  return missing ? { ...settings, domain: localCollector() } : settings
+}
+
+/**
+ * The failed events, one a line, written only once something fails. A run of the failed file itself writes
+ * beside it and takes its place at the end, so it is never overwritten while it is read.
+ */
+class FailedFile {
+  private out?: fs.WriteStream
+  private readonly writing: string
+
+  constructor(
+    readonly file: string,
+    input: string
+  ) {
+    const rereading = input !== '-' && path.resolve(input) === path.resolve(file)
+    this.writing = rereading ? `${file}.${process.pid}.partial` : file
+  }
+
+  async add(text: string): Promise<void> {
+    this.out ??= fs.createWriteStream(this.writing)
+    if (!this.out.write(`${text}\n`)) await once(this.out, 'drain')
+  }
+
+  /** Closes the file; when nothing failed, removes the one an earlier run left and says whether it did. */
+  async close(removeStale: boolean): Promise<boolean> {
+    if (this.out) {
+      this.out.end()
+      await once(this.out, 'close')
+      if (this.writing !== this.file) fs.renameSync(this.writing, this.file)
+      return false
+    }
+    if (!removeStale || !fs.existsSync(this.file)) return false
+    fs.rmSync(this.file)
+    return true
+  }
+}
+
+interface Totals {
+  read: number
+  done: number
+  requests: number
+  skipped: number
+  failed: number
+}
+
+/** One subscription's failure of an event, for the failure line. */
+interface Failure {
+  subscription: Subscription
+  error: ErrorOutput
+}
+
+class Replay {
+  readonly totals: Totals = { read: 0, done: 0, requests: 0, skipped: 0, failed: 0 }
+  private shown = 0
+  progress?: Progress
+
+  constructor(
+    private readonly definition: Definition,
+    private readonly settings: JSONObject,
+    private readonly subscriptions: Subscription[],
+    private readonly retry: RetryPolicy,
+    private readonly failedFile: FailedFile | undefined,
+    private readonly print: ((line: string) => Promise<void>) | undefined
+  ) {}
+
+  private async fail(record: EventRecord, why: string): Promise<void> {
+    this.totals.failed += 1
+    if (this.shown < SHOWN_FAILURES) {
+      this.shown += 1
+      const messageId = record.event?.messageId
+      const id = typeof messageId === 'string' && messageId ? ` (messageId ${messageId})` : ''
+      this.log(`replay: ${record.where}${id}: ${why}`)
+    }
+    await this.failedFile?.add(record.text())
+  }
+
+  log(line: string): void {
+    if (this.progress) this.progress.log(line)
+    else console.error(line)
+  }
+
+  /** How much was shown of the failures, and where the rest are. */
+  shownNote(): string | undefined {
+    const rest = this.totals.failed - this.shown
+    if (rest <= 0) return undefined
+    return `replay: … and ${rest} more in ${this.failedFile ? this.failedFile.file : 'no file (a dry run writes none)'}`
+  }
+
+  private describe({ subscription, error }: Failure): string {
+    const name = subscription.name ?? subscription.partnerAction
+    const gaveUp = error.retryable && this.retry.retries > 0 ? ` Gave up after ${this.retry.retries} retries.` : ''
+    return `${name}: ${error.summary}${gaveUp}`
+  }
+
+  /** Runs the events through every subscription, then retries each retryable failure on its subscription alone. */
+  private async route(events: SegmentEvent[]): Promise<EventOutcome[][]> {
+    const routing = await routeBatch(this.definition, events, this.settings, this.subscriptions)
+    this.totals.requests += routing.requests
+    const outcomes = routing.outcomes
+    for (let retry = 1; retry <= this.retry.retries; retry++) {
+      const pending = outcomes.map((list) =>
+        list.flatMap((outcome, index) => (outcome.result === 'failed' && outcome.error.retryable ? [index] : []))
+      )
+      if (pending.every((indices) => indices.length === 0)) break
+      await sleep(backoff(this.retry, retry))
+      for (const [s, indices] of pending.entries()) {
+        if (indices.length === 0) continue
+        const again = indices.map((index) => events[index])
+        const retried = await routeBatch(this.definition, again, this.settings, [this.subscriptions[s]])
+        this.totals.requests += retried.requests
+        retried.outcomes[0].forEach((outcome, k) => (outcomes[s][indices[k]] = outcome))
+      }
+    }
+    return outcomes
+  }
+
+  async batch(records: EventRecord[]): Promise<void> {
+    const skipped = records.map((record) => !record.problem && record.event !== undefined && skipReason(record.event))
+    const routed = records.filter((record, index) => !record.problem && !skipped[index])
+    const outcomes = await this.route(routed.map((record) => record.event as SegmentEvent))
+    const requests: string[] = []
+    let next = 0
+    // In the input's order, so the failure lines and the failed file follow it.
+    for (const [index, record] of records.entries()) {
+      if (record.problem) {
+        await this.fail(record, record.problem)
+        continue
+      }
+      if (skipped[index]) {
+        this.totals.skipped += 1
+        continue
+      }
+      const mine = outcomes.map((list) => list[next])
+      next += 1
+      for (const outcome of mine) if (outcome.result !== 'unmatched') requests.push(...outcome.urls)
+      const failures = mine.flatMap((outcome, s): Failure[] =>
+        outcome.result === 'failed' ? [{ subscription: this.subscriptions[s], error: outcome.error }] : []
+      )
+      if (failures.length > 0) await this.fail(record, failures.map((failure) => this.describe(failure)).join('; '))
+      else if (mine.every((outcome) => outcome.result === 'unmatched')) this.totals.skipped += 1
+    }
+    // A batch's requests together, so concurrent batches never interleave them.
+    if (this.print && requests.length > 0) await this.print(requests.map((url) => `GET ${url}`).join('\n'))
+    this.totals.done += records.length
+  }
+}
+
+/** Writes a line to standard output, waiting when the reader is slower than the run. */
+async function printLine(line: string): Promise<void> {
+  if (!process.stdout.write(`${line}\n`)) await once(process.stdout, 'drain')
+}
+
+/** Reads records in batches and keeps at most `concurrency` batches in flight; reading waits while they are. */
+async function runBatches(source: EventSource, replay: Replay, concurrency: number): Promise<void> {
+  const inFlight = new Set<Promise<void>>()
+  let broken: unknown
+  const launch = async (records: EventRecord[]) => {
+    while (inFlight.size >= concurrency) await Promise.race(inFlight)
+    const running: Promise<void> = replay
+      .batch(records)
+      .catch((error: unknown) => void (broken ??= error))
+      .finally(() => inFlight.delete(running))
+    inFlight.add(running)
+  }
+  let records: EventRecord[] = []
+  try {
+    for await (const record of source.records) {
+      if (broken) break
+      replay.totals.read += 1
+      records.push(record)
+      if (records.length === BATCH_SIZE) {
+        await launch(records)
+        records = []
+      }
+    }
+  } finally {
+    // Whatever stopped the reading, the events already read are sent.
+    if (records.length > 0 && !broken) await launch(records)
+    await Promise.all(inFlight)
+  }
+  if (broken) throw broken
+}
+
+/**
+ * Replays a file of Segment events through the destination's subscriptions, as the ingest server routes them,
+ * and prints `replay: N events, M requests, K skipped, F failed`. Exits 1 when an event failed.
+ */
+export async function replay(input: string, options: ReplayOptions): Promise<number> {
+  const startedAt = Date.now()
+  const definition = (await loadDefinition(SERVER_DESTINATION_DIR)) as Definition
+  const settings = settingsFor(options.settings)
+  const subscriptions = options.subscriptions
+    ? readSubscriptions(options.subscriptions, definition)
+    : presetSubscriptions(definition)
+  await checkSettings(definition, settings)
+  const source = await openEvents(input)
+
+  if (options.dryRun) {
+    // Loaded only here: nock takes over Node's HTTP client for the whole process.
+    const { default: nock } = await import('nock')
+    nock.disableNetConnect()
+    nock(/.*/).persist().get(/.*/).reply(200)
+  }
+  const failedFile = options.dryRun ? undefined : new FailedFile(failedFileFor(input), input)
+  const retry = { ...DEFAULT_RETRY, retries: options.retries, delayMs: options.retryDelay }
+  const run = new Replay(definition, settings, subscriptions, retry, failedFile, options.dryRun ? printLine : undefined)
+
+  const totals = run.totals
+  // A file's total is estimated from the bytes read so far: events per byte, times its size.
+  const estimate = (size: number) => {
+    const bytes = source.position()
+    return bytes > 0 && totals.read > 0 ? Math.round((totals.read / bytes) * size) : undefined
+  }
+  run.progress = startProgress(
+    'replay',
+    () => ({
+      events: totals.done,
+      failed: totals.failed,
+      total: source.size === undefined ? undefined : estimate(source.size)
+    }),
+    source.size !== undefined
+  )
+  let readError: Error | undefined
+  try {
+    await runBatches(source, run, options.concurrency)
+  } catch (error) {
+    readError = error as Error
+  } finally {
+    run.progress.stop()
+    run.progress = undefined
+  }
+  if (readError) console.error(`replay: ${readError.message}`)
+  const note = run.shownNote()
+  if (note) console.error(note)
+  const removed = await failedFile?.close(input !== '-' && !readError)
+  if (failedFile && totals.failed > 0) {
+    console.error(`replay: ${totals.failed} failed event(s) in ${failedFile.file}: replay it to try them again`)
+  }
+  if (removed) console.error(`replay: nothing failed: removed ${failedFile?.file}, left by an earlier run`)
+  if (options.stats) {
+    const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001)
+    const peak = Math.round(process.resourceUsage().maxRSS / 1024)
+    console.error(`replay: peak memory ${peak} MB, ${Math.round(totals.read / seconds)} events/s`)
+  }
+  console.log(
+    `replay: ${totals.read} events, ${totals.requests} requests, ${totals.skipped} skipped, ${totals.failed} failed`
+  )
+  return totals.failed > 0 || readError ? 1 : 0
+}

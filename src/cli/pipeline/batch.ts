@@ -1,0 +1,105 @@
+import { Destination, IntegrationError, RetryableError, getErrorCodeFromHttpStatus } from '@segment/actions-core'
+import type { DestinationDefinition, JSONObject, Result, SegmentEvent, Subscription } from '@segment/actions-core'
+import { parseFql, validate as matches } from '@segment/destination-subscriptions'
+import { RETRYABLE_4XX } from '../../destinations/convertro/constants'
+import { describeError, type ErrorOutput } from '../lib/exchanges'
+import { withSubscriptions } from './routing'
+
+type Definition = DestinationDefinition<JSONObject>
+type MultiStatusEntry = NonNullable<Result['multistatus']>[number]
+
+/** What one subscription did with one event of a batch. */
+export type EventOutcome =
+  | { result: 'unmatched' }
+  | { result: 'sent'; urls: string[] }
+  | { result: 'failed'; urls: string[]; error: ErrorOutput }
+
+export interface BatchRouting {
+  /** One list per subscription, in the subscriptions' order, each with one outcome per event, in the events' order. */
+  outcomes: EventOutcome[][]
+  /** Requests Convertro answered, whatever the answer. */
+  requests: number
+}
+
+/** actions-core's entry for an event that the subscription's query does not match. */
+const NOT_MATCHED = 'Payload is either invalid or does not match the subscription'
+
+/** Convertro's rule, not actions-core's default one: 408, 429 and every 5xx are worth another try. */
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_4XX.has(status) || status >= 500
+}
+
+type RetryableStatus = NonNullable<ConstructorParameters<typeof RetryableError>[1]>
+
+/** A failed entry as the typed error the action raised, so it reads like any other failure. */
+function entryError(entry: MultiStatusEntry): ErrorOutput {
+  const status = entry.status
+  const message = 'errormessage' in entry ? entry.errormessage : `Convertro answered ${status}`
+  if (isRetryableStatus(status)) return describeError(new RetryableError(message, status as RetryableStatus))
+  const code = 'errortype' in entry && entry.errortype ? entry.errortype : getErrorCodeFromHttpStatus(status)
+  return describeError(new IntegrationError(message, code, status))
+}
+
+function urlsOf(entry: MultiStatusEntry): string[] {
+  const sent = entry.sent
+  const urls = typeof sent === 'object' && sent !== null && !Array.isArray(sent) ? sent.urls : undefined
+  return Array.isArray(urls) ? urls.filter((url): url is string => typeof url === 'string') : []
+}
+
+function outcomeOf(entry: MultiStatusEntry | undefined): EventOutcome {
+  if (!entry) return { result: 'failed', urls: [], error: describeError(new Error('actions-core gave no result')) }
+  const failed = 'errormessage' in entry || entry.status < 200 || entry.status > 299
+  if (!failed) return { result: 'sent', urls: urlsOf(entry) }
+  if (entry.status === 400 && 'errormessage' in entry && entry.errormessage === NOT_MATCHED)
+    return { result: 'unmatched' }
+  return { result: 'failed', urls: urlsOf(entry), error: entryError(entry) }
+}
+
+/** One subscription's run over the batch, on a Destination of its own (actions-core keeps every response on it). */
+async function routeSubscription(
+  definition: Definition,
+  events: SegmentEvent[],
+  settings: JSONObject,
+  subscription: Subscription
+): Promise<{ outcomes: EventOutcome[]; requests: number }> {
+  const destination = new Destination(definition)
+  try {
+    const results = await destination.onBatch(events, withSubscriptions(settings, [subscription]))
+    const multistatus = results.find((result) => result.multistatus)?.multistatus
+    const outcomes: EventOutcome[] = multistatus
+      ? events.map((_event, index) => outcomeOf(multistatus[index]))
+      : events.map(() => ({ result: 'unmatched' }))
+    return { outcomes, requests: destination.responses.length }
+  } catch (error) {
+    // The whole call failed: every event the subscription takes failed with it.
+    const query = parseFql(subscription.subscribe)
+    const failure = describeError(error)
+    const outcomes = events.map((event): EventOutcome =>
+      matches(query, event) ? { result: 'failed', urls: [], error: failure } : { result: 'unmatched' }
+    )
+    return { outcomes, requests: destination.responses.length }
+  }
+}
+
+/**
+ * Runs a batch of events through each subscription with `Destination.onBatch`, as Segment's runtime does, so
+ * the actions' `performBatch` sends them. The subscriptions run one after another: a batch never has more
+ * Convertro calls in flight than one `performBatch` allows, and one subscription's failure never hides what
+ * another sent.
+ */
+export async function routeBatch(
+  definition: Definition,
+  events: SegmentEvent[],
+  settings: JSONObject,
+  subscriptions: Subscription[]
+): Promise<BatchRouting> {
+  const routing: BatchRouting = { outcomes: [], requests: 0 }
+  // actions-core reads the first event of a batch before it looks at the rest.
+  if (events.length === 0) return { outcomes: subscriptions.map(() => []), requests: 0 }
+  for (const subscription of subscriptions) {
+    const { outcomes, requests } = await routeSubscription(definition, events, settings, subscription)
+    routing.outcomes.push(outcomes)
+    routing.requests += requests
+  }
+  return routing
+}
