@@ -218,6 +218,11 @@ export function program(): Command {
 
 /** Runs the CLI on this process's arguments. */
 export function main(): void {
+  // Output piped into a reader that stops early (`| head`) ends the command quietly, as Unix tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(process.exitCode ?? 0)
+  })
   program()
     .parseAsync()
     .catch((error: Error) => {
