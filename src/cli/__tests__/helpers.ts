@@ -140,3 +140,104 @@ export async function stubConvertro(
     close: () => new Promise((resolve) => server.close(() => resolve()))
   }
 }
+
+/** A Convertro call as it reached Convertro: the path, and the query decoded. */
+export interface ConvertroRequest {
+  path: string
+  query: Record<string, string>
+}
+
+/** Parses a Convertro call's URL (absolute, or a path with its query as a server sees it). */
+export function convertroRequest(url: string): ConvertroRequest {
+  const parsed = new URL(url, 'http://convertro.invalid')
+  return { path: parsed.pathname, query: Object.fromEntries(parsed.searchParams) }
+}
+
+/** Calls in a fixed order whatever the order of their query keys, for comparing calls made concurrently. */
+export function sortedRequests(requests: ConvertroRequest[]): ConvertroRequest[] {
+  const key = ({ path, query }: ConvertroRequest) => JSON.stringify([path, Object.entries(query).sort()])
+  return [...requests].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+}
+
+/** An event the Tracking API accepted, as `GET /ingest/events` shows it. */
+export interface IngestedEvent {
+  id: string
+  status: string
+  reason?: string
+  event: { timestamp: string; [key: string]: unknown }
+  subscriptions: { partnerAction: string; matched: boolean; requests: { url: string; statusCode: number }[] }[]
+}
+
+export interface IngestView {
+  counts: { accepted: number; duplicates: number; sent: number; skipped: number; failed: number; pending: number }
+  events: IngestedEvent[]
+}
+
+/** Each event's status and the Convertro calls its subscriptions made, in the order they made them. */
+export function outcomes(view: IngestView) {
+  return Object.fromEntries(
+    view.events.map((event) => [
+      event.id,
+      {
+        status: event.status,
+        reason: event.reason,
+        calls: event.subscriptions.flatMap((s) => s.requests.map((request) => convertroRequest(request.url)))
+      }
+    ])
+  )
+}
+
+export interface TrackingServer {
+  served: Served
+  /** The Tracking API's base URL, as an SDK's host. */
+  origin: string
+  writeKey: string
+  /** The recording Convertro the settings point at. */
+  convertro: Awaited<ReturnType<typeof stubConvertro>>
+  view(): Promise<IngestView>
+  /**
+   * Resolves once `accepted` events were accepted and every one of them is done (sent, skipped or failed),
+   * with the Events view at that moment.
+   */
+  settled(accepted: number): Promise<IngestView>
+  stop(): Promise<void>
+}
+
+/**
+ * `serve` as an SDK's Tracking API: a write key required, its journal and records in a temp dir, and
+ * settings whose domain is a recording Convertro on loopback that answers every call 200.
+ */
+export async function serveTrackingApi(settings: Record<string, unknown>, writeKey: string): Promise<TrackingServer> {
+  const convertro = await stubConvertro([200])
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-ingest-'))
+  const settingsFile = path.join(dir, 'settings.json')
+  fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, domain: convertro.domain }))
+  const served = await serve([
+    ...['--settings', settingsFile, '--write-key', writeKey, '--no-watch'],
+    ...['--journal', path.join(dir, 'journal.jsonl'), '--records', path.join(dir, 'records.jsonl')]
+  ])
+  const view = async () => (await http(served.url + 'ingest/events?limit=1000')).body as IngestView
+  return {
+    served,
+    origin: served.url.slice(0, -1),
+    writeKey,
+    convertro,
+    view,
+    async settled(accepted) {
+      const deadline = Date.now() + 20_000
+      for (;;) {
+        const current = await view()
+        const { counts } = current
+        const done = counts.sent + counts.skipped + counts.failed
+        if (counts.accepted === accepted && counts.pending === 0 && done === accepted) return current
+        if (Date.now() > deadline) throw new Error(`Events not done within 20 s: ${JSON.stringify(counts)}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    },
+    async stop() {
+      await served.stop()
+      await convertro.close()
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
