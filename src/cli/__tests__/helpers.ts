@@ -164,6 +164,7 @@ export interface IngestedEvent {
   id: string
   status: string
   reason?: string
+  attempts: number
   event: { timestamp: string; [key: string]: unknown }
   subscriptions: { partnerAction: string; matched: boolean; requests: { url: string; statusCode: number }[] }[]
 }
@@ -185,6 +186,27 @@ export function outcomes(view: IngestView) {
       }
     ])
   )
+}
+
+/** The Events view of a served URL. */
+export async function ingestView(url: string): Promise<IngestView> {
+  return (await http(url + 'ingest/events?limit=1000')).body as IngestView
+}
+
+/**
+ * Resolves once `accepted` events were accepted and every one of them is done (sent, skipped or failed),
+ * with the Events view at that moment.
+ */
+export async function settled(url: string, accepted: number): Promise<IngestView> {
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const current = await ingestView(url)
+    const { counts } = current
+    const done = counts.sent + counts.skipped + counts.failed
+    if (counts.accepted === accepted && counts.pending === 0 && done === accepted) return current
+    if (Date.now() > deadline) throw new Error(`Events not done within 20 s: ${JSON.stringify(counts)}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
 
 export interface TrackingServer {
@@ -216,24 +238,14 @@ export async function serveTrackingApi(settings: Record<string, unknown>, writeK
     ...['--settings', settingsFile, '--write-key', writeKey, '--no-watch'],
     ...['--journal', path.join(dir, 'journal.jsonl'), '--records', path.join(dir, 'records.jsonl')]
   ])
-  const view = async () => (await http(served.url + 'ingest/events?limit=1000')).body as IngestView
+  const view = () => ingestView(served.url)
   return {
     served,
     origin: served.url.slice(0, -1),
     writeKey,
     convertro,
     view,
-    async settled(accepted) {
-      const deadline = Date.now() + 20_000
-      for (;;) {
-        const current = await view()
-        const { counts } = current
-        const done = counts.sent + counts.skipped + counts.failed
-        if (counts.accepted === accepted && counts.pending === 0 && done === accepted) return current
-        if (Date.now() > deadline) throw new Error(`Events not done within 20 s: ${JSON.stringify(counts)}`)
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-    },
+    settled: (accepted) => settled(served.url, accepted),
     async stop() {
       await served.stop()
       await convertro.close()

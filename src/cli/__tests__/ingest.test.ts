@@ -2,7 +2,16 @@ import fs from 'fs'
 import path from 'path'
 import zlib from 'zlib'
 import { createServer, type IncomingMessage, type ServerResponse } from 'http'
-import { cli, serve, tempFile, type Served } from './helpers'
+import {
+  cli,
+  ingestView,
+  serve,
+  settled as settledView,
+  tempFile,
+  type IngestView,
+  type IngestedEvent,
+  type Served
+} from './helpers'
 
 // Each server is its own process, started from TypeScript sources.
 jest.setTimeout(90_000)
@@ -46,22 +55,6 @@ async function convertro() {
   }
 }
 
-interface Counts {
-  accepted: number
-  duplicates: number
-  sent: number
-  skipped: number
-  failed: number
-  pending: number
-}
-interface Ingested {
-  id: string
-  status: string
-  reason?: string
-  attempts: number
-  subscriptions: { name: string; matched: boolean; requests: { url: string; statusCode: number }[] }[]
-}
-
 const DEVICE = 'device-1'
 const device = { device: { id: DEVICE } }
 
@@ -80,28 +73,10 @@ async function post(
 
 const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` })
 
-async function ingested(server: Served) {
-  const response = await fetch(`${server.url}ingest/events?limit=1000`)
-  return (await response.json()) as { counts: Counts; events: Ingested[] }
-}
+const ingested = (server: Served) => ingestView(server.url)
+const settled = (server: Served, accepted: number) => settledView(server.url, accepted)
 
-/** Waits until every accepted event is done. */
-async function settled(server: Served, accepted: number): Promise<{ counts: Counts; events: Ingested[] }> {
-  for (let tries = 0; ; tries++) {
-    const view = await ingested(server)
-    const { counts } = view
-    if (
-      counts.accepted === accepted &&
-      counts.pending === 0 &&
-      counts.sent + counts.skipped + counts.failed === accepted
-    )
-      return view
-    if (tries > 400) throw new Error(`events not settled: ${JSON.stringify(counts)}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
-const statusOf = (view: { events: Ingested[] }) => Object.fromEntries(view.events.map((e) => [e.id, e.status]))
+const statusOf = (view: IngestView) => Object.fromEntries(view.events.map((e) => [e.id, e.status]))
 
 const settingsFile = (domain: string, extra: Record<string, unknown> = {}) =>
   tempFile('settings.json', { account: 'acme', clientName: 'acme', siteId: '1', domain, ...extra })
@@ -401,7 +376,7 @@ describe('Tracking API retries', () => {
     while (stub.calls.filter((call) => call.status === 503).length < 2) await new Promise((r) => setTimeout(r, 20))
     stub.answer(200)
     const view = await settled(server, before + 1)
-    const event = view.events.find((e) => e.id === 'r-ok') as Ingested
+    const event = view.events.find((e) => e.id === 'r-ok') as IngestedEvent
     expect(event).toMatchObject({ status: 'sent', attempts: 3 })
     expect(event.subscriptions.find((s) => s.matched)?.requests.map((r) => r.statusCode)).toEqual([503, 503, 200])
   })
@@ -412,7 +387,7 @@ describe('Tracking API retries', () => {
     stub.answer(429)
     await send('r-exhausted')
     const view = await settled(server, before + 1)
-    const event = view.events.find((e) => e.id === 'r-exhausted') as Ingested
+    const event = view.events.find((e) => e.id === 'r-exhausted') as IngestedEvent
     expect(event).toMatchObject({ status: 'failed', attempts: 3 })
     expect(event.reason).toMatch(/^Convertro answered 429: status 429 .*Segment would retry this event\.$/)
     expect(stub.calls.length - calls).toBe(3)
