@@ -5,6 +5,7 @@ import { config } from './lib/config'
 import { fmt } from './lib/stats'
 import type { Row } from './lib/stats'
 import { batch } from './scenarios/batch'
+import { ingest } from './scenarios/ingest'
 import { loopback } from './scenarios/loopback'
 import { memory } from './scenarios/memory'
 import { perEvent } from './scenarios/per-event'
@@ -57,6 +58,7 @@ async function main() {
     ['peer', () => peer(cfg)],
     ['batch', () => batch(cfg)],
     ['loopback', () => loopback(cfg)],
+    ['ingest', () => ingest(cfg)],
     ['memory', () => memory(cfg)],
     ['startup', () => startup(cfg)]
   ]

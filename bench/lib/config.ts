@@ -12,10 +12,34 @@ export interface Config {
   memoryEvents: number
   /** Requests per loopback round. */
   loopbackRequests: number
+  /** Events per ingest round, posted in batches of 100. */
+  ingestEvents: number
+  /** Ingest rounds: each starts a server of its own, so they are fewer and longer than tinybench's. */
+  ingestRounds: number
 }
 
 export function config(smoke: boolean): Config {
   return smoke
-    ? { smoke, rounds: 10, time: 25, iterations: 8, batchEvents: 200, memoryEvents: 10_000, loopbackRequests: 300 }
-    : { smoke, rounds: 120, time: 25, iterations: 8, batchEvents: 1000, memoryEvents: 100_000, loopbackRequests: 1000 }
+    ? {
+        smoke,
+        rounds: 10,
+        time: 25,
+        iterations: 8,
+        batchEvents: 200,
+        memoryEvents: 10_000,
+        loopbackRequests: 300,
+        ingestEvents: 200,
+        ingestRounds: 3
+      }
+    : {
+        smoke,
+        rounds: 120,
+        time: 25,
+        iterations: 8,
+        batchEvents: 1000,
+        memoryEvents: 100_000,
+        loopbackRequests: 1000,
+        ingestEvents: 500,
+        ingestRounds: 15
+      }
 }

@@ -60,6 +60,10 @@ export interface CompareOptions {
   /** Minimum iterations per task per round (tinybench's `iterations`). */
   iterations: number
   warmup?: boolean
+  /** Untimed, before each round's tasks: state both tasks of the round share, fresh for every round. */
+  beforeRound?: (round: number) => Promise<void> | void
+  /** Untimed, after each round's tasks: checks of what the round did, and its cleanup. */
+  afterRound?: (round: number) => Promise<void> | void
 }
 
 /**
@@ -82,12 +86,14 @@ export async function compare<K extends string>(tasks: Record<K, Task>, options:
     })
     const order = round % 2 ? [...names].reverse() : names
     for (const name of order) bench.add(name, tasks[name])
+    await options.beforeRound?.(round)
     await bench.run()
     for (const task of bench.tasks) {
       const result = task.result
       if (result.state !== 'completed') throw new Error(`${task.name}: ${result.state}`)
       latencies[task.name as K].push(result.latency.p50)
     }
+    await options.afterRound?.(round)
   }
   return latencies
 }
