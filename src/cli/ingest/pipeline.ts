@@ -1,6 +1,6 @@
 import type { DestinationDefinition, JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
 import { routeEvent, skipReason, type SubscriptionOutcome } from '../pipeline/routing'
-import { backoff, type RetryPolicy } from '../pipeline/retry'
+import { backoff, sleep, type RetryPolicy } from '../pipeline/retry'
 import { Journal, type JournalRecord, type StoredOutcome, type StoredSubscription } from './journal'
 
 type Definition = DestinationDefinition<JSONObject>
@@ -31,6 +31,8 @@ export interface IngestedEvent {
   attempts: number
   /** When a retrying event is tried next. */
   retryAt?: string
+  /** When it was finished. */
+  doneAt?: string
   reason?: string
   subscriptions: StoredSubscription[]
 }
@@ -42,7 +44,7 @@ interface Entry extends IngestedEvent {
   results: Map<string, StoredSubscription>
 }
 
-/** Finished events kept for the Events view; the journal keeps them all. */
+/** Finished events kept for the Events view, and in the journal from one start to the next. */
 export const HISTORY = 1000
 
 const keyOf = (subscription: Subscription) =>
@@ -75,32 +77,45 @@ function stored(outcome: SubscriptionOutcome): StoredSubscription {
 /**
  * Takes events from the Tracking API and runs them through the destination's subscriptions, in the
  * background. Every event is journaled before it is acknowledged, and marked done only once nothing is left
- * to try, so a restart (even after `kill -9`) carries on with exactly the events that were not finished.
+ * to try, so a restart (even after `kill -9`) carries on with the events that were not finished. The one
+ * event sent twice is one whose Convertro call was under way when the process died: whether it arrived
+ * cannot be known, so it is sent again.
  */
 export class IngestPipeline {
+  /** Unfinished events, and the newest finished ones. */
   private readonly entries = new Map<string, Entry>()
-  /** Every message id ever accepted: a sender retrying a request it got no answer to is not counted twice. */
+  /** The finished events in `entries`, oldest first. */
+  private readonly finishedOrder: string[] = []
+  /** Message ids the journal holds: a sender retrying a request it got no answer to is not taken twice. */
   private readonly seen = new Set<string>()
+  /** Message ids whose `accepted` record is being written, with that write. */
+  private readonly writing = new Map<string, Promise<void>>()
   private readonly queue: Entry[] = []
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly active = new Set<Promise<void>>()
-  private finishedCount = 0
   private route?: Route
   private closing = false
+  private journal!: Journal
   readonly counts = { accepted: 0, duplicates: 0, sent: 0, skipped: 0, failed: 0 }
 
-  private constructor(
-    private readonly options: IngestOptions,
-    private journal: Journal
-  ) {}
+  private constructor(private readonly options: IngestOptions) {}
 
-  /** Opens the journal and takes back every event it holds that is not done. */
+  /**
+   * Opens the journal and takes back every event it holds that is not done. The journal is then rewritten
+   * with only what a restart needs: the unfinished events and the newest finished ones.
+   */
   static async open(options: IngestOptions): Promise<IngestPipeline> {
-    const records: JournalRecord[] = []
-    const journal = await Journal.open(options.journal, (record) => records.push(record), options.log)
-    const pipeline = new IngestPipeline(options, journal)
-    for (const record of records) pipeline.restore(record)
+    const pipeline = new IngestPipeline(options)
+    let records = 0
+    const restore = (record: JournalRecord) => (records++, pipeline.restore(record))
+    pipeline.journal = await Journal.open(options.journal, restore, options.log)
     for (const entry of pipeline.entries.values()) if (entry.status === 'queued') pipeline.queue.push(entry)
+    const kept = pipeline.records()
+    if (kept.length < records) {
+      await pipeline.journal.rewrite(kept)
+      pipeline.seen.clear()
+      for (const id of pipeline.entries.keys()) pipeline.seen.add(id)
+    }
     const pending = pipeline.queue.length
     if (pending > 0) options.log(`Ingest: ${pending} accepted event(s) not yet done are queued again`)
     return pipeline
@@ -108,6 +123,7 @@ export class IngestPipeline {
 
   private restore(record: JournalRecord): void {
     if (record.t === 'accepted') {
+      if (this.seen.has(record.id)) return
       this.seen.add(record.id)
       this.counts.accepted++
       this.entry(record.id, record.at, record.event)
@@ -121,7 +137,32 @@ export class IngestPipeline {
       entry.results = new Map(record.results)
       entry.subscriptions = [...entry.results.values()]
     } else {
-      this.settle(entry, record.outcome)
+      this.settle(entry, record.outcome, record.at)
+    }
+  }
+
+  /** The records that say everything `entries` holds. */
+  private records(): JournalRecord[] {
+    return [...this.entries.values()].flatMap((entry): JournalRecord[] => {
+      const accepted = { t: 'accepted' as const, id: entry.id, at: entry.receivedAt, event: entry.event }
+      if (entry.doneAt) {
+        const { status, reason, attempts, subscriptions } = entry as Entry & { status: StoredOutcome['status'] }
+        return [
+          accepted,
+          { t: 'done', id: entry.id, at: entry.doneAt, outcome: { status, reason, attempts, subscriptions } }
+        ]
+      }
+      return entry.attempts > 0 ? [accepted, this.attemptRecord(entry)] : [accepted]
+    })
+  }
+
+  private attemptRecord(entry: Entry): JournalRecord {
+    return {
+      t: 'attempt',
+      id: entry.id,
+      attempt: entry.attempts,
+      finished: [...entry.finished],
+      results: [...entry.results]
     }
   }
 
@@ -148,41 +189,80 @@ export class IngestPipeline {
 
   /**
    * Journals the events and queues them; resolves once they are on disk. An event whose message id was
-   * accepted before is acknowledged again and not queued twice.
+   * accepted before is acknowledged again and not queued twice, but only once the first copy is on disk.
    */
   async accept(events: SegmentEvent[], receivedAt: string): Promise<void> {
-    const fresh = events.filter((event) => {
+    const fresh = new Map<string, SegmentEvent>()
+    const earlier = new Set<Promise<void>>()
+    for (const event of events) {
       const id = event.messageId as string
-      if (this.seen.has(id)) return (this.counts.duplicates++, false)
-      this.seen.add(id)
-      return true
-    })
-    if (fresh.length === 0) return
-    try {
-      await this.journal.append(
-        ...fresh.map((event) => ({ t: 'accepted' as const, id: event.messageId as string, at: receivedAt, event }))
-      )
-    } catch (error) {
-      fresh.forEach((event) => this.seen.delete(event.messageId as string))
-      throw error
+      const write = this.writing.get(id)
+      if (write) earlier.add(write)
+      if (write || this.seen.has(id) || fresh.has(id)) this.counts.duplicates++
+      else fresh.set(id, event)
     }
-    this.counts.accepted += fresh.length
-    for (const event of fresh) this.queue.push(this.entry(event.messageId as string, receivedAt, event))
-    this.pump()
+    if (fresh.size > 0) {
+      const write = this.journal.append(
+        ...[...fresh].map(([id, event]) => ({ t: 'accepted' as const, id, at: receivedAt, event }))
+      )
+      fresh.forEach((_, id) => this.writing.set(id, write))
+      try {
+        await write
+      } finally {
+        fresh.forEach((_, id) => this.writing.delete(id))
+      }
+      this.counts.accepted += fresh.size
+      fresh.forEach((event, id) => {
+        this.seen.add(id)
+        this.queue.push(this.entry(id, receivedAt, event))
+      })
+      this.pump()
+    }
+    await Promise.all(earlier)
   }
 
   private pump(): void {
     while (this.route && !this.closing && this.active.size < this.options.concurrency && this.queue.length > 0) {
       const entry = this.queue.shift() as Entry
       const run = this.process(entry, this.route).catch((error: Error) => {
-        // Only the journal can fail here; the event stays undone in it and is taken up on the next start.
-        this.options.log(`Ingest: could not record the outcome of ${entry.id}: ${error.message}`)
+        // The outcome is not on record, so the event is not finished: it is tried again (or on the next start).
+        this.options.log(`Ingest: ${entry.id} is not finished: ${error.message}`)
+        if (!this.closing) this.later(entry, backoff(this.options.retry, Math.max(1, entry.attempts)))
       })
       this.active.add(run)
       void run.finally(() => {
         this.active.delete(run)
         this.pump()
       })
+    }
+  }
+
+  /** Queues the event again after `delay`. */
+  private later(entry: Entry, delay: number): void {
+    entry.status = 'retrying'
+    entry.retryAt = new Date(Date.now() + delay).toISOString()
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      entry.status = 'queued'
+      this.queue.push(entry)
+      this.pump()
+    }, delay)
+    this.timers.add(timer)
+  }
+
+  /**
+   * Appends a record about an event that was already (partly) sent, trying until it is on disk: without it a
+   * restart would send the event again.
+   */
+  private async persist(record: JournalRecord): Promise<void> {
+    for (let retry = 1; ; retry++) {
+      try {
+        return await this.journal.append(record)
+      } catch (error) {
+        if (this.closing) throw error
+        if (retry === 1) this.options.log(`Ingest: cannot journal ${record.id} yet (${(error as Error).message})`)
+        await sleep(Math.min(backoff(this.options.retry, retry), 5000))
+      }
     }
   }
 
@@ -211,25 +291,9 @@ export class IngestPipeline {
     })
 
     if (retrying.length > 0 && attempt <= this.options.retry.retries) {
-      await this.journal.append({
-        t: 'attempt',
-        id: entry.id,
-        attempt,
-        finished: [...entry.finished],
-        results: [...entry.results]
-      })
+      await this.persist(this.attemptRecord(entry))
       // Stopping: the journal says which subscriptions are finished; the next start tries the rest.
-      if (this.closing) return
-      const delay = backoff(this.options.retry, attempt)
-      entry.status = 'retrying'
-      entry.retryAt = new Date(Date.now() + delay).toISOString()
-      const timer = setTimeout(() => {
-        this.timers.delete(timer)
-        entry.status = 'queued'
-        this.queue.push(entry)
-        this.pump()
-      }, delay)
-      this.timers.add(timer)
+      if (!this.closing) this.later(entry, backoff(this.options.retry, attempt))
       return
     }
 
@@ -244,25 +308,18 @@ export class IngestPipeline {
   }
 
   private async finish(entry: Entry, outcome: StoredOutcome): Promise<void> {
-    await this.journal.append({ t: 'done', id: entry.id, at: new Date().toISOString(), outcome })
-    this.settle(entry, outcome)
+    const at = new Date().toISOString()
+    await this.persist({ t: 'done', id: entry.id, at, outcome })
+    this.settle(entry, outcome, at)
   }
 
-  private settle(entry: Entry, outcome: StoredOutcome): void {
-    Object.assign(entry, outcome, { retryAt: undefined })
+  private settle(entry: Entry, outcome: StoredOutcome, at: string): void {
+    Object.assign(entry, outcome, { retryAt: undefined, doneAt: at })
     entry.finished.clear()
     entry.results.clear()
     this.counts[outcome.status]++
-    // Keep the newest finished events for the view: Map order is insertion order, oldest first.
-    if (++this.finishedCount > HISTORY) {
-      for (const [id, old] of this.entries) {
-        if (old.status === 'sent' || old.status === 'skipped' || old.status === 'failed') {
-          this.entries.delete(id)
-          this.finishedCount--
-          break
-        }
-      }
-    }
+    this.finishedOrder.push(entry.id)
+    if (this.finishedOrder.length > HISTORY) this.entries.delete(this.finishedOrder.shift() as string)
   }
 
   /** The newest events first, with counts of where every accepted event stands. */
