@@ -47,14 +47,11 @@ class Refusal extends Error {
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 
-/** The write key from Basic auth (the key is the user name), or from the body as analytics.js sends it. */
-function writeKeyOf(req: Request, body: Record<string, unknown>): string | undefined {
+/** The write key as the Basic auth user name, as the SDKs send it. */
+function headerKey(req: Request): string | undefined {
   const [scheme, encoded] = (req.headers.authorization ?? '').split(' ')
-  if (scheme?.toLowerCase() === 'basic' && encoded) {
-    const user = Buffer.from(encoded, 'base64').toString('utf8').split(':')[0]
-    if (user) return user
-  }
-  return typeof body.writeKey === 'string' ? body.writeKey : undefined
+  if (scheme?.toLowerCase() !== 'basic' || !encoded) return undefined
+  return Buffer.from(encoded, 'base64').toString('utf8').split(':')[0] || undefined
 }
 
 function sameKey(given: string | undefined, expected: string): boolean {
@@ -106,9 +103,10 @@ function eventsOf(call: string, body: Record<string, unknown>, receivedAt: strin
     (event) =>
       ({
         ...event,
+        // A sender retrying keeps the message id, so it must survive as it came: numbers become text.
         messageId:
-          typeof event.messageId === 'string' && event.messageId !== ''
-            ? event.messageId
+          (typeof event.messageId === 'string' && event.messageId !== '') || typeof event.messageId === 'number'
+            ? String(event.messageId)
             : `ingest-${crypto.randomUUID()}`,
         timestamp: event.timestamp ?? event.originalTimestamp ?? receivedAt,
         receivedAt
@@ -126,9 +124,16 @@ function refuse(res: Response, status: number, message: string): void {
  */
 export function trackingApi(options: TrackingApiOptions): express.Router {
   const router = express.Router()
-  // Browsers send from the site's own origin, with the key in the body: no credentials are involved.
+  // Pages on any origin may send; the SDKs' Authorization header makes browsers ask first (a preflight).
   router.use(cors({ methods: ['POST'], maxAge: 86_400 }))
-  // Any content type: analytics.js posts JSON as text/plain to avoid a preflight. gzip is inflated first.
+  const wrongKey = new Refusal(401, 'Missing or wrong write key: send it as the Basic auth user name or as "writeKey"')
+  // A key in the header is checked before the body is read.
+  router.post('/:call', (req, res, next) => {
+    const key = headerKey(req)
+    if (options.writeKey === undefined || key === undefined || sameKey(key, options.writeKey)) return next()
+    refuse(res, wrongKey.status, wrongKey.message)
+  })
+  // Any content type: analytics.js posts JSON as text/plain. gzip, deflate and br are inflated first.
   router.post('/:call', express.raw({ type: () => true, limit: BATCH_LIMIT }), async (req, res) => {
     const call = CALLS[req.params.call as string]
     if (!call) return refuse(res, 404, `No Tracking API call ${req.baseUrl}${req.path}`)
@@ -137,14 +142,14 @@ export function trackingApi(options: TrackingApiOptions): express.Router {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       let body: unknown
       try {
-        body = JSON.parse(raw.toString('utf8'))
+        // A byte order mark is not JSON, but some senders write one.
+        body = JSON.parse(raw.toString('utf8').replace(/^\uFEFF/, ''))
       } catch (error) {
         throw new Refusal(400, `Malformed JSON: ${(error as Error).message}`)
       }
       if (!isObject(body)) throw new Refusal(400, 'The body must be a JSON object')
-      if (options.writeKey !== undefined && !sameKey(writeKeyOf(req, body), options.writeKey)) {
-        throw new Refusal(401, 'Missing or wrong write key: send it as the Basic auth user name or as "writeKey"')
-      }
+      const key = headerKey(req) ?? (typeof body.writeKey === 'string' ? body.writeKey : undefined)
+      if (options.writeKey !== undefined && !sameKey(key, options.writeKey)) throw wrongKey
       await options.accept(eventsOf(call, body, receivedAt), receivedAt)
       res.json({ success: true })
     } catch (error) {
