@@ -154,7 +154,6 @@ function createApp(
   // Segment's SDKs post here in their own formats, so this comes before the JSON body parser.
   app.use('/v1', trackingApi({ writeKey: options.writeKey, accept: (events, at) => ingest.accept(events, at) }))
   app.use(express.json({ limit: BODY_LIMIT }))
-  app.use(express.static(path.join(__dirname, 'tester')))
 
   /** Requests that change something must be JSON: a plain form or text post from another site is not. */
   const requireJson = (req: Request, res: Response, next: NextFunction) => {
@@ -228,6 +227,9 @@ function createApp(
     else res.json(run.error ? [...run.exchanges, run.error] : run.exchanges)
   })
 
+  // The page comes after the routes, so no call of the collector's first looks for a file.
+  app.use(express.static(path.join(__dirname, 'tester')))
+
   app.use((req, res) => {
     res.status(404).json({ error: `No route ${req.method} ${req.path}` })
   })
@@ -287,8 +289,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     address: `${bound.address}:${bound.port}`,
     close: async () => {
       await source.close()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      // Requests under way are answered first (a Tracking API sender otherwise retries what was kept), within
+      // a few seconds; idle keep-alive connections close at once.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections()
+      const timer = setTimeout(() => server.closeAllConnections(), 3000)
+      await closed
+      clearTimeout(timer)
       await ingest.close()
     }
   }
