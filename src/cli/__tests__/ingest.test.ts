@@ -299,6 +299,22 @@ describe('Tracking API requests', () => {
     expect((await ingested(server)).counts).toEqual(counts)
   })
 
+  it('checks a write key in the header before reading the body', async () => {
+    const answer = await post(`${server.url}v1/batch`, null, { raw: '{"batch": [', headers: basic('guess') })
+    expect(answer.status).toBe(401)
+  })
+
+  it('reads a body that starts with a byte order mark, and keeps a numeric messageId as text', async () => {
+    const before = (await ingested(server)).counts.accepted
+    const raw = `\uFEFF${JSON.stringify({ ...track('ignored'), messageId: 12345, writeKey: 'secret' })}`
+    expect(await post(`${server.url}v1/t`, null, { raw, headers: { 'content-type': 'text/plain' } })).toEqual({
+      status: 200,
+      body: { success: true }
+    })
+    const view = await settled(server, before + 1)
+    expect(view.events.find((e) => e.id === '12345')?.status).toBe('sent')
+  })
+
   it('refuses an unknown call with 404', async () => {
     const answer = await post(`${server.url}v1/purchase`, track('x'), { headers: basic('secret') })
     expect(answer).toEqual({ status: 404, body: { success: false, message: 'No Tracking API call /v1/purchase' } })
@@ -516,6 +532,51 @@ describe('Tracking API journal', () => {
     } finally {
       await server.stop()
     }
+  })
+
+  it('keeps on start only what a restart needs, and still knows the events it kept', async () => {
+    const { journal, start } = ingestServer(stub.domain, ['--retry-delay', '20'])
+    let server = await start()
+    let answers = 0
+    // Each event's first call fails, so each gets an attempt record before it is done.
+    stub.answer(() => (++answers % 2 === 1 ? 503 : 200))
+    try {
+      for (const event of events('c', 3)) await post(`${server.url}v1/track`, event)
+      await settled(server, 3)
+    } finally {
+      await server.stop()
+    }
+    expect(lines(journal).map((record) => record.t)).toEqual(expect.arrayContaining(['accepted', 'attempt', 'done']))
+    server = await start()
+    try {
+      expect(lines(journal).map((record) => [record.t, record.id])).toEqual(
+        ['c-0', 'c-1', 'c-2'].flatMap((id) => [
+          ['accepted', id],
+          ['done', id]
+        ])
+      )
+      expect((await ingested(server)).counts).toMatchObject({ accepted: 3, sent: 3, pending: 0 })
+      const calls = stub.calls.length
+      await post(`${server.url}v1/track`, events('c', 1)[0])
+      expect((await ingested(server)).counts).toMatchObject({ accepted: 3, duplicates: 1 })
+      expect(stub.calls.length).toBe(calls)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('refuses a journal another running server holds', async () => {
+    const { journal, start } = ingestServer(stub.domain)
+    const server = await start()
+    try {
+      const second = await cli(['serve', '--port', '0', '--no-watch', '--journal', journal])
+      expect(second.code).toBe(1)
+      expect(second.stderr).toContain(`${journal} is in use by process`)
+    } finally {
+      await server.stop()
+    }
+    // Stopped, it lets go: the next server takes the journal.
+    await (await start()).stop()
   })
 
   it('cuts off a last line that was being written, which was never acknowledged', async () => {
