@@ -166,6 +166,117 @@ async function refreshCollector() {
   $('collector').tBodies[0].replaceChildren(...rows)
 }
 
+const STATUS_WORDS = {
+  queued: 'queued',
+  processing: 'processing',
+  retrying: 'retrying',
+  sent: 'sent',
+  skipped: 'skipped',
+  failed: 'failed'
+}
+
+function describeEvent(event) {
+  const name = event.type === 'track' ? `track “${event.event}”` : event.type
+  const who = event.userId ? `user ${event.userId}` : `anonymous ${event.anonymousId}`
+  return `${name} · ${who}`
+}
+
+/** One subscription's part in an event: matched or not, its requests and answers, its error. */
+function renderSubscription(subscription) {
+  const parts = [
+    el(
+      'p',
+      { className: 'subscription' },
+      el('strong', { textContent: subscription.name }),
+      ` (${subscription.partnerAction}): ${subscription.matched ? 'matched' : 'did not match'}`
+    )
+  ]
+  for (const request of subscription.requests) {
+    parts.push(
+      renderExchange({
+        request,
+        response: { statusCode: request.statusCode, statusMessage: '', body: request.body }
+      })
+    )
+  }
+  const { error } = subscription
+  if (error) {
+    const title = error.retryable ? `${error.name}: retryable` : `${error.name}: not retried`
+    parts.push(errorBox(title, error.summary, error.retryable))
+  }
+  return parts
+}
+
+function renderEvent(entry, open) {
+  const matched = entry.subscriptions.filter((subscription) => subscription.matched)
+  const lines = []
+  // A failure's reason is its first error, shown below with its subscription.
+  const errors = entry.subscriptions.some((subscription) => subscription.error)
+  if (entry.reason && !errors) lines.push(el('p', { className: 'reason', textContent: entry.reason }))
+  if (entry.status === 'retrying' && entry.retryAt) {
+    const at = new Date(entry.retryAt).toLocaleTimeString()
+    lines.push(el('p', { className: 'hint', textContent: `Attempt ${entry.attempts} failed; next try at ${at}.` }))
+  }
+  for (const subscription of matched) lines.push(...renderSubscription(subscription))
+  const unmatched = entry.subscriptions.filter((subscription) => !subscription.matched)
+  if (unmatched.length > 0 && matched.length > 0) {
+    const names = unmatched.map((subscription) => subscription.name).join(', ')
+    lines.push(el('p', { className: 'hint', textContent: `Did not match: ${names}.` }))
+  }
+  const requests = entry.subscriptions.reduce((sum, subscription) => sum + subscription.requests.length, 0)
+  const details = el(
+    'details',
+    { open },
+    el(
+      'summary',
+      {},
+      el('span', { className: `badge ${entry.status}`, textContent: STATUS_WORDS[entry.status] || entry.status }),
+      ` ${describeEvent(entry.event)}`,
+      el('span', {
+        className: 'hint',
+        textContent: ` · ${new Date(entry.receivedAt).toLocaleTimeString()} · ${requests} request(s)`
+      })
+    ),
+    ...lines,
+    el('details', {}, el('summary', { textContent: 'Event (JSON)' }), el('pre', { textContent: pretty(entry.event) }))
+  )
+  const row = el('li', { className: 'event' }, details)
+  row.dataset.id = entry.id
+  return row
+}
+
+/** Rows by event id, each with what it was drawn from: a row is drawn again only when its event changed. */
+const drawn = new Map()
+
+async function refreshEvents() {
+  let body
+  try {
+    body = (await getJson('ingest/events?limit=200')).body
+  } catch {
+    return
+  }
+  const { counts, events } = body
+  $('event-counts').textContent =
+    `${counts.accepted} accepted · ${counts.sent} sent · ${counts.skipped} skipped · ${counts.failed} failed · ${counts.pending} pending`
+  $('events-hint').hidden = events.length > 0
+  const rows = events.map((entry) => {
+    const signature = JSON.stringify([entry.status, entry.attempts, entry.retryAt, entry.subscriptions])
+    const previous = drawn.get(entry.id)
+    if (previous && previous.signature === signature) return previous.row
+    const open = previous ? previous.row.firstChild.open : false
+    const row = renderEvent(entry, open)
+    drawn.set(entry.id, { signature, row })
+    return row
+  })
+  const shown = new Set(events.map((entry) => entry.id))
+  for (const id of drawn.keys()) if (!shown.has(id)) drawn.delete(id)
+  const list = $('events')
+  // Rows that did not change stay the same nodes, so what a reader opened stays open.
+  if (rows.length !== list.children.length || rows.some((row, index) => list.children[index] !== row)) {
+    list.replaceChildren(...rows)
+  }
+}
+
 async function start() {
   const [manifest, samples] = await Promise.all([getJson('manifest'), getJson('samples')])
   state.manifest = manifest.body
@@ -189,8 +300,10 @@ async function start() {
     await fetch('collector/requests', { method: 'DELETE' })
     await refreshCollector()
   })
-  await refreshCollector()
-  setInterval(() => void refreshCollector(), 1000)
+  $('hint-node').textContent = `new Analytics({ writeKey: 'any', host: '${location.origin}' })`
+  $('hint-browser').textContent = `apiHost: '${location.host}/v1', protocol: '${location.protocol.slice(0, -1)}'`
+  await Promise.all([refreshCollector(), refreshEvents()])
+  setInterval(() => void Promise.all([refreshCollector(), refreshEvents()]), 1000)
 }
 
 start().catch((error) => {
