@@ -397,26 +397,27 @@ describe('Tracking API retries', () => {
     expect(event.subscriptions.find((s) => s.matched)?.requests.map((r) => r.statusCode)).toEqual([503, 503, 200])
   })
 
-  it('gives up after the retries, with the error in plain words', async () => {
+  /** Sends an event while Convertro answers `status`: the event once done, and how many calls it made. */
+  async function outcomeWith(status: number, messageId: string) {
     const before = (await ingested(server)).counts.accepted
     const calls = stub.calls.length
-    stub.answer(429)
-    await send('r-exhausted')
+    stub.answer(status)
+    await send(messageId)
     const view = await settled(server, before + 1)
-    const event = view.events.find((e) => e.id === 'r-exhausted') as IngestedEvent
+    return { event: view.events.find((e) => e.id === messageId) as IngestedEvent, calls: stub.calls.length - calls }
+  }
+
+  it('gives up after the retries, with the error in plain words', async () => {
+    const { event, calls } = await outcomeWith(429, 'r-exhausted')
     expect(event).toMatchObject({ status: 'failed', attempts: 3 })
     expect(event.reason).toMatch(/^Convertro answered 429: status 429 .*Segment would retry this event\.$/)
-    expect(stub.calls.length - calls).toBe(3)
+    expect(calls).toBe(3)
   })
 
   it('does not retry a non-retryable answer', async () => {
-    const before = (await ingested(server)).counts.accepted
-    const calls = stub.calls.length
-    stub.answer(400)
-    await send('r-400')
-    const view = await settled(server, before + 1)
-    expect(view.events.find((e) => e.id === 'r-400')).toMatchObject({ status: 'failed', attempts: 1 })
-    expect(stub.calls.length - calls).toBe(1)
+    const { event, calls } = await outcomeWith(400, 'r-400')
+    expect(event).toMatchObject({ status: 'failed', attempts: 1 })
+    expect(calls).toBe(1)
   })
 
   it('does not run again a subscription that already succeeded when another is retried', async () => {
