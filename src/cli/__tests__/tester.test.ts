@@ -2,7 +2,8 @@ import fs from 'fs'
 import path from 'path'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium } from '../../../test/chromium'
-import { ROOT, serve, tempFile, type Served } from './helpers'
+import { SAMPLE_SETTINGS } from '../lib/samples'
+import { ROOT, http, serve, stubConvertro, tempFile, type Served } from './helpers'
 
 // A server process and a real browser: slow to start on a busy machine.
 jest.setTimeout(90_000)
@@ -15,7 +16,13 @@ describe('the tester page in Chromium', () => {
   let page: Page
 
   beforeAll(async () => {
-    server = await serve(['--records', tempFile('collector.jsonl'), '--no-watch'])
+    server = await serve([
+      '--records',
+      tempFile('collector.jsonl'),
+      '--journal',
+      tempFile('ingest.jsonl'),
+      '--no-watch'
+    ])
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     await page.goto(server.url)
@@ -80,92 +87,217 @@ describe('the tester page in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'tester.png'), fullPage: true })
     expect(fs.statSync(path.join(ARTIFACTS, 'tester.png')).size).toBeGreaterThan(10_000)
   })
-})
 
-describe('the Events view in Chromium', () => {
-  let server: Served
-  let browser: Browser
-  let page: Page
-  const device = { device: { id: 'device-7' } }
-  const post = (batch: unknown[]) =>
-    fetch(`${server.url}v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ batch })
+  describe('Events view', () => {
+    const row = (id: string) => page.locator(`#events [data-id="${id}"]`)
+    const waitForStatus = (id: string, status: string) =>
+      page.waitForFunction(
+        ([id, status]) => document.querySelector(`#events [data-id="${id}"] .badge`)?.textContent === status,
+        [id, status]
+      )
+    /** Resolves once the page has polled the events twice more, so a refresh has surely been applied. */
+    const twoPolls = async () => {
+      for (let i = 0; i < 2; i++) await page.waitForResponse((response) => response.url().includes('/ingest/events'))
+    }
+    const post = (batch: unknown[]) => http(`${server.url}v1/batch`, { body: { batch } })
+
+    it('shows how to point an SDK at the server while no event has come', async () => {
+      const origin = server.url.slice(0, -1)
+      await expect(page.locator('#events-empty').isVisible()).resolves.toBe(true)
+      expect(await page.locator('#events-empty').textContent()).toContain(
+        `new Analytics({ writeKey: 'any', host: '${origin}' })`
+      )
+      expect(await page.locator('#sdk-browser').textContent()).toBe(
+        `integrations: { 'Segment.io': { apiHost: '${new URL(origin).host}/v1', protocol: 'http' } }`
+      )
     })
-  const order = (id: string) => ({
-    type: 'track',
-    event: 'Order Completed',
-    userId: 'user-7',
-    messageId: `m-${id}`,
-    context: device,
-    properties: { order_id: id, total: 42 }
-  })
-  const row = (id: string) => page.locator(`#events > li[data-id="${id}"]`)
 
-  beforeAll(async () => {
-    server = await serve(['--records', tempFile('collector.jsonl'), '--no-watch'])
-    await post([
-      order('order-1'),
-      { type: 'page', name: 'Home', anonymousId: 'anon-7', messageId: 'm-page', context: device },
-      { type: 'identify', anonymousId: 'anon-7', messageId: 'm-anon', context: device }
-    ])
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    await page.goto(server.url)
-    await page.locator('#events > li').nth(2).waitFor()
-  })
+    it('shows each event the Tracking API took in, with its outcome', async () => {
+      const device = { device: { id: 'device-7' } }
+      const answer = await post([
+        {
+          messageId: 'order-1',
+          type: 'track',
+          event: 'Order Completed',
+          userId: 'user-7',
+          context: device,
+          properties: { order_id: 'o-1', total: 12.5 }
+        },
+        { messageId: 'page-1', type: 'page', name: 'Home', anonymousId: 'anon-7' },
+        { messageId: 'identify-1', type: 'identify', anonymousId: 'anon-7', context: device }
+      ])
+      expect(answer).toEqual({ status: 200, body: { success: true } })
+      await waitForStatus('order-1', 'sent')
+      await waitForStatus('page-1', 'skipped')
+      await waitForStatus('identify-1', 'failed')
+      await page.waitForFunction(() => document.querySelector('#event-counts')?.textContent?.includes('3 accepted'))
 
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
+      expect(
+        await page.locator('#events details.ingested').evaluateAll((rows) => rows.map((r) => r.dataset.id))
+      ).toEqual(['identify-1', 'page-1', 'order-1'])
+      expect(await page.locator('#event-counts').textContent()).toBe('3 accepted1 sent1 skipped1 failed0 pending')
+      await expect(page.locator('#events-empty').isVisible()).resolves.toBe(false)
 
-  it('shows each event with its status, requests, skip reason or error', async () => {
-    expect(await page.locator('#event-counts').textContent()).toBe(
-      '3 accepted · 1 sent · 1 skipped · 1 failed · 0 pending'
-    )
-    expect(await page.locator('#events-hint').isHidden()).toBe(true)
-    const sent = row('m-order-1')
-    expect(await sent.locator('.badge').textContent()).toBe('sent')
-    await sent.locator('summary').first().click()
-    const origin = server.url.slice(0, -1)
-    const lines = (await sent.locator('.request-line').allTextContents()).map((line) => line.replace(origin, ''))
-    expect(lines).toEqual([
-      expect.stringMatching(/^GET \/api\/hit\/acme\/1\/\?sid=device-7&.*typ=sale&val=42&eid=order-1$/)
-    ])
-    expect(await sent.textContent()).toContain('Order Completed (orderCompleted): matched')
+      // Default settings: hybrid attribution off, so one plain sale hit to the collector.
+      const order = row('order-1')
+      expect(await order.locator('.event-line').textContent()).toMatch(
+        /^sent.*track Order Completeduser user-7Order Completed: 1 request\(s\), answered 200$/
+      )
+      const origin = server.url.slice(0, -1)
+      const urls = await order.locator('.request-line').allTextContents()
+      expect(urls).toHaveLength(1)
+      const url = new URL(urls[0].replace(/^GET /, ''))
+      expect(`${url.origin}${url.pathname}`).toBe(`${origin}/api/hit/acme/1/`)
+      expect(Object.fromEntries(url.searchParams)).toEqual({
+        sid: 'device-7',
+        ts: expect.stringMatching(/^\d+$/),
+        typ: 'sale',
+        val: '12.5',
+        eid: 'o-1'
+      })
+      const query = await order.locator('table.query tbody tr').allTextContents()
+      expect(query).toEqual(expect.arrayContaining(['siddevice-7', 'typsale', 'val12.5', 'eido-1']))
+      expect(await order.textContent()).toContain('Answer: 200')
+      expect(await order.textContent()).toContain('matched: Order Completed (orderCompleted)')
 
-    const skipped = row('m-page')
-    expect(await skipped.locator('.badge').textContent()).toBe('skipped')
-    await skipped.locator('summary').first().click()
-    expect(await skipped.locator('.reason').textContent()).toBe('no subscription matched the event')
+      const skipped = row('page-1')
+      expect(await skipped.locator('.event-line').textContent()).toMatch(
+        /^skipped.*page Homeanonymous anon-7no subscription matched the event$/
+      )
+      expect(await skipped.textContent()).toContain('Skipped: no subscription matched the event')
+      await expect(skipped.locator('.request-line').count()).resolves.toBe(0)
 
-    const failed = row('m-anon')
-    expect(await failed.locator('.badge').textContent()).toBe('failed')
-    await failed.locator('summary').first().click()
-    expect(await failed.locator('[role=alert]').textContent()).toMatch(
-      /^PayloadValidationError: not retried.*user id.*Segment would not retry this event\.$/
-    )
-  })
+      const failed = row('identify-1')
+      const summary =
+        'Missing user id: Convertro requires `id` on this call. (PAYLOAD_VALIDATION_FAILED). Segment would not retry this event.'
+      expect(await failed.locator('.event-line .outcome').textContent()).toBe(summary)
+      expect(await failed.locator('.error').textContent()).toBe(`PayloadValidationError (400): not retryable${summary}`)
+      await expect(failed.locator('.error.retryable').count()).resolves.toBe(0)
+      await expect(failed.locator('.request-line').count()).resolves.toBe(0)
 
-  it('shows an event sent after the page loaded, and keeps open rows open', async () => {
-    await post([order('order-2')])
-    await row('m-order-2')
-      .or(page.locator('#events > li').first().filter({ hasText: 'sent' }))
-      .first()
-      .waitFor()
-    await page.waitForFunction(() => document.querySelectorAll('#events > li').length === 4)
-    await page.waitForFunction(() => document.querySelector('#event-counts')?.textContent?.startsWith('4 accepted'))
-    const newest = page.locator('#events > li').first()
-    expect(await newest.locator('.badge').textContent()).toBe('sent')
-    await newest.locator('summary').first().click()
-    expect(await newest.locator('.request-line').textContent()).toContain('eid=order-2')
-    // Opened rows stay open across refreshes.
-    await page.waitForTimeout(1500)
-    expect(await page.locator('#events > li > details[open]').count()).toBe(4)
+      // The raw event, as the pipeline keeps it, one click further.
+      await failed.locator('.event-line').click()
+      await failed.locator('.raw summary').click()
+      const raw = JSON.parse((await failed.locator('.raw pre').textContent()) ?? '') as Record<string, unknown>
+      expect(raw).toMatchObject({ type: 'identify', anonymousId: 'anon-7', messageId: 'identify-1' })
+    })
 
-    fs.mkdirSync(ARTIFACTS, { recursive: true })
-    await page.screenshot({ path: path.join(ARTIFACTS, 'events.png'), fullPage: true })
+    it('adds later events without a reload, leaving the rows shown as they were', async () => {
+      await row('order-1').locator('.event-line').click()
+      await row('identify-1').evaluate((node) => node.setAttribute('data-marked', ''))
+      await twoPolls()
+
+      const answer = await post([
+        {
+          messageId: 'live-1',
+          type: 'track',
+          event: 'Signed Up',
+          userId: 'user-8',
+          context: { device: { id: 'device-8' } }
+        }
+      ])
+      expect(answer.status).toBe(200)
+      await waitForStatus('live-1', 'sent')
+      await twoPolls()
+
+      expect(await row('live-1').locator('.request-line').textContent()).toMatch(
+        /\/api\/hit\/acme\/1\/\?sid=device-8&.*typ=Signed\+Up/
+      )
+      expect(
+        await page.locator('#events details.ingested').evaluateAll((rows) => rows.map((r) => r.dataset.id))
+      ).toEqual(['live-1', 'identify-1', 'page-1', 'order-1'])
+      // Not rebuilt: the same element, still open, its raw event too.
+      await expect(row('identify-1').getAttribute('data-marked')).resolves.toBe('')
+      await expect(row('identify-1').evaluate((node) => (node as HTMLDetailsElement).open)).resolves.toBe(true)
+      await expect(
+        row('identify-1')
+          .locator('.raw')
+          .evaluate((node) => (node as HTMLDetailsElement).open)
+      ).resolves.toBe(true)
+      await expect(row('order-1').evaluate((node) => (node as HTMLDetailsElement).open)).resolves.toBe(true)
+      await expect(row('page-1').evaluate((node) => (node as HTMLDetailsElement).open)).resolves.toBe(false)
+      expect(await page.locator('#event-counts').textContent()).toBe('4 accepted2 sent1 skipped1 failed0 pending')
+
+      await row('page-1').locator('.event-line').click()
+      fs.mkdirSync(ARTIFACTS, { recursive: true })
+      const picture = path.join(ARTIFACTS, 'ingest-events.png')
+      await page.locator('section[aria-labelledby="events-title"]').screenshot({ path: picture })
+      expect(fs.statSync(picture).size).toBeGreaterThan(10_000)
+    })
+
+    it('follows an event through a retry, keeping its row open, and says when the server stops answering', async () => {
+      // Convertro answers 503 once, then 200: the event waits for its retry long enough to be seen waiting.
+      const convertro = await stubConvertro([503, 200])
+      const settings = tempFile('settings.json', { ...SAMPLE_SETTINGS, domain: convertro.domain })
+      const retrying = await serve([
+        '--records',
+        tempFile('collector.jsonl'),
+        '--journal',
+        tempFile('ingest.jsonl'),
+        '--settings',
+        settings,
+        '--retry-delay',
+        '5000',
+        '--no-watch'
+      ])
+      const other = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+      const badge = (status: string) =>
+        other.waitForFunction(
+          (status) => document.querySelector('#events [data-id="retry-1"] .badge')?.textContent === status,
+          status
+        )
+      try {
+        await other.goto(retrying.url)
+        const answer = await http(`${retrying.url}v1/track`, {
+          body: { messageId: 'retry-1', event: 'Signed Up', userId: 'user-9', context: { device: { id: 'device-9' } } }
+        })
+        expect(answer.status).toBe(200)
+        await badge('retrying')
+        const line = other.locator('#events [data-id="retry-1"]')
+        await line.locator('.event-line').click()
+        await line.evaluate((node) => node.setAttribute('data-marked', ''))
+        const shown = await line.evaluate((node) => ({
+          outcome: node.querySelector('.event-line .outcome')?.textContent,
+          facts: node.querySelector('.event-body > p.hint')?.textContent,
+          error: node.querySelector('.error.retryable strong')?.textContent,
+          requests: [...node.querySelectorAll('.request-line')].map((request) => request.textContent),
+          answers: [...node.querySelectorAll('.exchange > p:last-child')].map((answer) => answer.textContent),
+          counts: document.querySelector('#event-counts')?.textContent
+        }))
+        expect(shown).toEqual({
+          outcome: expect.stringMatching(
+            /^attempt 1 failed, next try at \d{1,2}:\d\d:\d\d(\s?[AP]M)?: .*503.*Segment would retry this event\.$/
+          ),
+          facts: expect.stringMatching(
+            /· attempts: 1 · next try at \d{1,2}:\d\d:\d\d.* · matched: Track Event \(trackEvent\)$/
+          ),
+          error: 'RetryableError (503): retryable',
+          requests: [expect.stringContaining(`${convertro.domain}/api/hit/acme/1/?sid=device-9`)],
+          answers: ['Answer: 503 answer 1'],
+          counts: '1 accepted0 sent0 skipped0 failed1 pending'
+        })
+
+        await badge('sent')
+        // A new row for the new outcome, opened as the one it replaced was, with both attempts' requests.
+        await expect(line.getAttribute('data-marked')).resolves.toBeNull()
+        await expect(line.evaluate((node) => (node as HTMLDetailsElement).open)).resolves.toBe(true)
+        await expect(line.locator('.exchange > p:last-child').allTextContents()).resolves.toEqual([
+          'Answer: 503 answer 1',
+          'Answer: 200 answer 2'
+        ])
+        await expect(line.locator('.error').count()).resolves.toBe(0)
+        expect(await line.locator('.event-body > p.hint').textContent()).toContain('attempts: 2 · matched')
+        await expect(other.locator('#events-offline').isVisible()).resolves.toBe(false)
+
+        await retrying.stop()
+        await other.locator('#events-offline').waitFor()
+        // What was shown stays on the page.
+        await expect(line.locator('.badge').textContent()).resolves.toBe('sent')
+      } finally {
+        await other.close()
+        await retrying.stop()
+        await convertro.close()
+      }
+    })
   })
 })

@@ -40,13 +40,16 @@ function parseField(id, label) {
   }
 }
 
-function errorBox(title, message, retryable) {
-  return el(
+// The Events view shows errors as part of a row it refreshes, which must not be announced as alerts every time.
+function errorBox(title, message, retryable, role = 'alert') {
+  const box = el(
     'div',
-    { className: `error${retryable ? ' retryable' : ''}`, role: 'alert' },
+    { className: `error${retryable ? ' retryable' : ''}` },
     el('strong', { textContent: title }),
     message
   )
+  if (role) box.setAttribute('role', role)
+  return box
 }
 
 function statusCell(code, text) {
@@ -134,15 +137,33 @@ async function send() {
   await refreshCollector()
 }
 
-async function refreshCollector() {
-  let body
+/** The body of a GET, or undefined while the server does not answer, which the banner says. */
+async function poll(url, banner) {
   try {
-    body = (await getJson('collector/requests')).body
-    $('offline').hidden = true
+    const { body } = await getJson(url)
+    $(banner).hidden = true
+    return body
   } catch {
-    $('offline').hidden = false
-    return
+    $(banner).hidden = false
+    return undefined
   }
+}
+
+/** Runs `task` now and again `ms` after each run ends, so a slow server never gets overlapping polls. */
+function every(ms, task) {
+  const run = async () => {
+    try {
+      await task()
+    } finally {
+      setTimeout(() => void run(), ms)
+    }
+  }
+  void run()
+}
+
+async function refreshCollector() {
+  const body = await poll('collector/requests', 'offline')
+  if (!body) return
   const rows = [...body].reverse().map((entry) =>
     el(
       'tr',
@@ -166,115 +187,164 @@ async function refreshCollector() {
   $('collector').tBodies[0].replaceChildren(...rows)
 }
 
-const STATUS_WORDS = {
-  queued: 'queued',
-  processing: 'processing',
-  retrying: 'retrying',
-  sent: 'sent',
-  skipped: 'skipped',
-  failed: 'failed'
+// Events from Segment's SDKs, as the Tracking API took them in: newest first, refreshed in place.
+
+const EVENTS_SHOWN = 50
+/** The rows on screen by event id, with what each was built from, so an unchanged row is never rebuilt. */
+const eventRows = new Map()
+let shownCounts = ''
+
+const timeOf = (iso) => new Date(iso).toLocaleTimeString()
+
+// The Tracking API takes an event with either id, as a string or a number.
+const isId = (value) => (typeof value === 'string' && value !== '') || typeof value === 'number'
+
+function whoOf(event) {
+  return isId(event.userId) ? `user ${event.userId}` : `anonymous ${event.anonymousId}`
 }
 
-function describeEvent(event) {
-  const name = event.type === 'track' ? `track “${event.event}”` : event.type
-  const who = event.userId ? `user ${event.userId}` : `anonymous ${event.anonymousId}`
-  return `${name} · ${who}`
+function nameOf(event) {
+  const name = event.type === 'track' ? event.event : event.name
+  return typeof name === 'string' && name ? name : ''
 }
 
-/** One subscription's part in an event: matched or not, its requests and answers, its error. */
+function firstError(entry) {
+  return entry.subscriptions.find((s) => s.error)?.error.summary ?? ''
+}
+
+/** One line saying what became of the event, for the row's collapsed view. */
+function outcomeOf(entry) {
+  const matched = entry.subscriptions.filter((s) => s.matched)
+  const requests = matched.flatMap((s) => s.requests)
+  const answers = requests.map((r) => r.statusCode).join(', ')
+  switch (entry.status) {
+    case 'queued':
+      return 'waiting to be sent'
+    case 'processing':
+      return 'sending…'
+    case 'retrying':
+      return `attempt ${entry.attempts} failed, next try at ${timeOf(entry.retryAt)}: ${entry.reason ?? firstError(entry)}`
+    case 'sent':
+      return `${matched.map((s) => s.name).join(', ')}: ${requests.length} request(s), answered ${answers}`
+    default:
+      return entry.reason ?? ''
+  }
+}
+
 function renderSubscription(subscription) {
-  const parts = [
-    el(
-      'p',
-      { className: 'subscription' },
-      el('strong', { textContent: subscription.name }),
-      ` (${subscription.partnerAction}): ${subscription.matched ? 'matched' : 'did not match'}`
-    )
-  ]
-  for (const request of subscription.requests) {
-    parts.push(
-      renderExchange({
-        request,
-        response: { statusCode: request.statusCode, statusMessage: '', body: request.body }
-      })
-    )
+  const { name, partnerAction, requests, error } = subscription
+  const block = el(
+    'div',
+    { className: 'subscription' },
+    el('h3', {}, `${name} `, el('code', { textContent: partnerAction }))
+  )
+  for (const { method, url, statusCode, body } of requests) {
+    block.append(renderExchange({ request: { method, url }, response: { statusCode, body } }))
   }
-  const { error } = subscription
   if (error) {
-    const title = error.retryable ? `${error.name}: retryable` : `${error.name}: not retried`
-    parts.push(errorBox(title, error.summary, error.retryable))
+    const title = `${error.name}${error.statusCode ? ` (${error.statusCode})` : ''}: ${
+      error.retryable ? 'retryable' : 'not retryable'
+    }`
+    block.append(errorBox(title, error.summary, error.retryable, null))
   }
-  return parts
+  return block
 }
 
-function renderEvent(entry, open) {
-  const matched = entry.subscriptions.filter((subscription) => subscription.matched)
-  const lines = []
-  // A failure's reason is its first error, shown below with its subscription.
-  const errors = entry.subscriptions.some((subscription) => subscription.error)
-  if (entry.reason && !errors) lines.push(el('p', { className: 'reason', textContent: entry.reason }))
-  if (entry.status === 'retrying' && entry.retryAt) {
-    const at = new Date(entry.retryAt).toLocaleTimeString()
-    lines.push(el('p', { className: 'hint', textContent: `Attempt ${entry.attempts} failed; next try at ${at}.` }))
-  }
-  for (const subscription of matched) lines.push(...renderSubscription(subscription))
-  const unmatched = entry.subscriptions.filter((subscription) => !subscription.matched)
-  if (unmatched.length > 0 && matched.length > 0) {
-    const names = unmatched.map((subscription) => subscription.name).join(', ')
-    lines.push(el('p', { className: 'hint', textContent: `Did not match: ${names}.` }))
-  }
-  const requests = entry.subscriptions.reduce((sum, subscription) => sum + subscription.requests.length, 0)
-  const details = el(
-    'details',
-    { open },
-    el(
-      'summary',
-      {},
-      el('span', { className: `badge ${entry.status}`, textContent: STATUS_WORDS[entry.status] || entry.status }),
-      ` ${describeEvent(entry.event)}`,
-      el('span', {
-        className: 'hint',
-        textContent: ` · ${new Date(entry.receivedAt).toLocaleTimeString()} · ${requests} request(s)`
-      })
-    ),
-    ...lines,
-    el('details', {}, el('summary', { textContent: 'Event (JSON)' }), el('pre', { textContent: pretty(entry.event) }))
+function renderEvent(entry) {
+  const { event } = entry
+  const name = nameOf(event)
+  const summary = el(
+    'summary',
+    { className: 'event-line' },
+    el('span', { className: `badge ${entry.status}`, textContent: entry.status }),
+    el('span', { className: 'when', textContent: timeOf(entry.receivedAt) }),
+    el('span', { className: 'call' }, event.type, name ? ' ' : '', name ? el('strong', { textContent: name }) : ''),
+    el('code', { className: 'who', textContent: whoOf(event) }),
+    el('span', { className: 'outcome', textContent: outcomeOf(entry) })
   )
-  const row = el('li', { className: 'event' }, details)
+  const matched = entry.subscriptions.filter((s) => s.matched)
+  const facts = [
+    `Received ${new Date(entry.receivedAt).toLocaleString()}`,
+    `attempts: ${entry.attempts}`,
+    entry.status === 'retrying' ? `next try at ${timeOf(entry.retryAt)}` : '',
+    `matched: ${matched.length ? matched.map((s) => `${s.name} (${s.partnerAction})`).join(', ') : 'no subscription'}`
+  ]
+  const body = el(
+    'div',
+    { className: 'event-body' },
+    el('p', { className: 'hint', textContent: facts.filter(Boolean).join(' · ') })
+  )
+  if (entry.status === 'skipped')
+    body.append(el('p', {}, el('strong', { textContent: 'Skipped: ' }), entry.reason ?? ''))
+  body.append(...matched.map(renderSubscription))
+  body.append(
+    el(
+      'details',
+      { className: 'raw' },
+      el('summary', { textContent: 'Event as received (JSON)' }),
+      el('pre', { textContent: pretty(event) })
+    )
+  )
+  const row = el('details', { className: 'ingested' }, summary, body)
   row.dataset.id = entry.id
   return row
 }
 
-/** Rows by event id, each with what it was drawn from: a row is drawn again only when its event changed. */
-const drawn = new Map()
+function renderCounts(counts) {
+  const names = ['accepted', 'sent', 'skipped', 'failed', 'pending']
+  if (counts.duplicates) names.push('duplicates')
+  const text = JSON.stringify(names.map((name) => counts[name]))
+  if (text === shownCounts) return
+  shownCounts = text
+  $('event-counts').replaceChildren(
+    ...names.map((name) =>
+      el('span', { className: `count ${name}` }, el('strong', { textContent: String(counts[name]) }), ` ${name}`)
+    )
+  )
+}
 
-async function refreshEvents() {
-  let body
-  try {
-    body = (await getJson('ingest/events?limit=200')).body
-  } catch {
-    return
-  }
-  const { counts, events } = body
-  $('event-counts').textContent =
-    `${counts.accepted} accepted · ${counts.sent} sent · ${counts.skipped} skipped · ${counts.failed} failed · ${counts.pending} pending`
-  $('events-hint').hidden = events.length > 0
+function showEvents(events) {
+  const list = $('events')
   const rows = events.map((entry) => {
-    const signature = JSON.stringify([entry.status, entry.attempts, entry.retryAt, entry.subscriptions])
-    const previous = drawn.get(entry.id)
-    if (previous && previous.signature === signature) return previous.row
-    const open = previous ? previous.row.firstChild.open : false
-    const row = renderEvent(entry, open)
-    drawn.set(entry.id, { signature, row })
+    // The event itself never changes: what happened to it is all that can.
+    const { event: _event, ...outcome } = entry
+    const key = JSON.stringify(outcome)
+    const shown = eventRows.get(entry.id)
+    if (shown?.key === key) return shown.row
+    const row = renderEvent(entry)
+    if (shown) {
+      row.open = shown.row.open
+      row.querySelector('.raw').open = shown.row.querySelector('.raw').open
+      // In its place, so the rows after it are not moved.
+      if (shown.row.parentNode === list) shown.row.replaceWith(row)
+    }
+    eventRows.set(entry.id, { key, row })
     return row
   })
-  const shown = new Set(events.map((entry) => entry.id))
-  for (const id of drawn.keys()) if (!shown.has(id)) drawn.delete(id)
-  const list = $('events')
-  // Rows that did not change stay the same nodes, so what a reader opened stays open.
-  if (rows.length !== list.children.length || rows.some((row, index) => list.children[index] !== row)) {
-    list.replaceChildren(...rows)
-  }
+  // Only new or changed rows are put in; the others stay where they are, opened or not.
+  rows.forEach((row, index) => {
+    if (list.children[index] !== row) list.insertBefore(row, list.children[index] ?? null)
+  })
+  while (list.children.length > rows.length) list.lastElementChild.remove()
+  const kept = new Set(events.map((entry) => entry.id))
+  for (const id of eventRows.keys()) if (!kept.has(id)) eventRows.delete(id)
+}
+
+async function refreshEvents() {
+  const body = await poll(`ingest/events?limit=${EVENTS_SHOWN}`, 'events-offline')
+  if (!body) return
+  renderCounts(body.counts)
+  showEvents(body.events)
+  $('events-empty').hidden = body.events.length > 0
+  const more = `The newest ${body.events.length} of ${body.counts.accepted} are shown.`
+  $('events-more').hidden = body.counts.accepted <= body.events.length
+  if ($('events-more').textContent !== more) $('events-more').textContent = more
+}
+
+function showSdkHint() {
+  $('sdk-node').textContent = `new Analytics({ writeKey: 'any', host: '${location.origin}' })`
+  $('sdk-browser').textContent =
+    `integrations: { 'Segment.io': { apiHost: '${location.host}/v1', protocol: '${location.protocol.slice(0, -1)}' } }`
 }
 
 async function start() {
@@ -300,10 +370,9 @@ async function start() {
     await fetch('collector/requests', { method: 'DELETE' })
     await refreshCollector()
   })
-  $('hint-node').textContent = `new Analytics({ writeKey: 'any', host: '${location.origin}' })`
-  $('hint-browser').textContent = `apiHost: '${location.host}/v1', protocol: '${location.protocol.slice(0, -1)}'`
-  await Promise.all([refreshCollector(), refreshEvents()])
-  setInterval(() => void Promise.all([refreshCollector(), refreshEvents()]), 1000)
+  every(1000, refreshCollector)
+  showSdkHint()
+  every(1000, refreshEvents)
 }
 
 start().catch((error) => {
