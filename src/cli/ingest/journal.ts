@@ -1,6 +1,7 @@
 import fs from 'fs'
 import path from 'path'
 import readline from 'readline'
+import { isObject } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 
 /** What became of an event, as the journal keeps it and the Events view shows it. */
@@ -36,9 +37,6 @@ interface PendingWrite {
   resolve: () => void
   reject: (error: Error) => void
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** A parsed line as a journal record, or undefined when it does not have a record's shape. */
 function asRecord(value: unknown): JournalRecord | undefined {
