@@ -9,7 +9,14 @@ import { SAMPLE_SETTINGS } from '../lib/samples'
 import { routeBatch, type EventOutcome } from '../pipeline/batch'
 import { openEvents, type EventRecord, type EventSource } from '../pipeline/events'
 import { DEFAULT_RETRY, backoff, sleep, type RetryPolicy } from '../pipeline/retry'
-import { checkSettings, presetSubscriptions, readSettings, readSubscriptions, skipReason } from '../pipeline/routing'
+import {
+  checkSettings,
+  presetSubscriptions,
+  readSettings,
+  readSubscriptions,
+  skipReason,
+  withDomain
+} from '../pipeline/routing'
 
 type Definition = DestinationDefinition<JSONObject>
 
@@ -42,9 +49,7 @@ export function failedFileFor(input: string): string {
 }
 
 function settingsFor(file: string | undefined): JSONObject {
-  const settings = file ? readSettings(file) : { ...SAMPLE_SETTINGS }
-  const missing = settings.domain === undefined || settings.domain === null || settings.domain === ''
-  return missing ? { ...settings, domain: localCollector() } : settings
+  return withDomain(file ? readSettings(file) : SAMPLE_SETTINGS, localCollector())
 }
 
 /**

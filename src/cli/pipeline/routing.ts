@@ -87,6 +87,12 @@ export function readSettings(file: string): JSONObject {
   return settings as JSONObject
 }
 
+/** The settings with `fallback` as their domain when they name none: the local collector, in this tool. */
+export function withDomain(settings: JSONObject, fallback: string | undefined): JSONObject {
+  const missing = settings.domain === undefined || settings.domain === null || settings.domain === ''
+  return missing && fallback ? { ...settings, domain: fallback } : settings
+}
+
 /**
  * Checks settings as the destination itself does before it runs anything, so bad settings stop a run at the
  * start with the setting named, instead of failing every event.

@@ -13,7 +13,7 @@ import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
 import { watchSources } from '../lib/watch'
 import { IngestPipeline } from '../ingest/pipeline'
 import { trackingApi } from '../ingest/tracking-api'
-import { checkSettings, presetSubscriptions, readSettings, readSubscriptions } from '../pipeline/routing'
+import { checkSettings, presetSubscriptions, readSettings, readSubscriptions, withDomain } from '../pipeline/routing'
 import type { RetryPolicy } from '../pipeline/retry'
 import { Collector } from './collector'
 
@@ -133,11 +133,6 @@ function errorHandler(log: (line: string) => void) {
       res.status(500).json({ error: error.message })
     }
   }
-}
-
-const withDomain = (settings: JSONObject, fallback: string | undefined): JSONObject => {
-  const missing = settings.domain === undefined || settings.domain === null || settings.domain === ''
-  return missing && fallback ? { ...settings, domain: fallback } : settings
 }
 
 function createApp(
