@@ -1,7 +1,7 @@
-import { Destination, IntegrationError, RetryableError, getErrorCodeFromHttpStatus } from '@segment/actions-core'
+import { Destination, isObject } from '@segment/actions-core'
 import type { DestinationDefinition, JSONObject, Result, SegmentEvent, Subscription } from '@segment/actions-core'
 import { parseFql, validate as matches } from '@segment/destination-subscriptions'
-import { RETRYABLE_4XX } from '../../destinations/convertro/constants'
+import { statusError } from '../../destinations/convertro/request'
 import { describeError, type ErrorOutput } from '../lib/exchanges'
 import { withSubscriptions } from './routing'
 
@@ -24,25 +24,16 @@ export interface BatchRouting {
 /** actions-core's entry for an event that the subscription's query does not match. */
 const NOT_MATCHED = 'Payload is either invalid or does not match the subscription'
 
-/** Convertro's rule, not actions-core's default one: 408, 429 and every 5xx are worth another try. */
-export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE_4XX.has(status) || status >= 500
-}
-
-type RetryableStatus = NonNullable<ConstructorParameters<typeof RetryableError>[1]>
-
 /** A failed entry as the typed error the action raised, so it reads like any other failure. */
 function entryError(entry: MultiStatusEntry): ErrorOutput {
-  const status = entry.status
-  const message = 'errormessage' in entry ? entry.errormessage : `Convertro answered ${status}`
-  if (isRetryableStatus(status)) return describeError(new RetryableError(message, status as RetryableStatus))
-  const code = 'errortype' in entry && entry.errortype ? entry.errortype : getErrorCodeFromHttpStatus(status)
-  return describeError(new IntegrationError(message, code, status))
+  const message = 'errormessage' in entry ? entry.errormessage : `Convertro answered ${entry.status}`
+  const code = 'errortype' in entry && entry.errortype ? entry.errortype : undefined
+  return describeError(statusError(entry.status, message, code))
 }
 
 function urlsOf(entry: MultiStatusEntry): string[] {
   const sent = entry.sent
-  const urls = typeof sent === 'object' && sent !== null && !Array.isArray(sent) ? sent.urls : undefined
+  const urls = isObject(sent) ? sent.urls : undefined
   return Array.isArray(urls) ? urls.filter((url): url is string => typeof url === 'string') : []
 }
 

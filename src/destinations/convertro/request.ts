@@ -19,17 +19,16 @@ export type CallBuilder<P> = (payload: P, settings: Settings) => ConvertroCall[]
 // actions-core's type lists only the statuses it retries by default; Convertro's contract retries every 5xx.
 type RetryableStatus = NonNullable<ConstructorParameters<typeof RetryableError>[1]>
 
-function isRetryable(status: number): boolean {
-  return RETRYABLE_4XX.has(status) || status >= 500
+/** The typed error for a non-2xx status, by Convertro's rules, not by actions-core's defaults. */
+export function statusError(status: number, message: string, code = getErrorCodeFromHttpStatus(status)): Error {
+  if (RETRYABLE_4XX.has(status) || status >= 500) return new RetryableError(message, status as RetryableStatus)
+  return new IntegrationError(message, code, status)
 }
 
-/** Classifies a non-2xx answer by Convertro's rules, not by actions-core's defaults. */
 function responseError(response: ModifiedResponse): Error {
   const { status } = response
   const body = (response.content ?? '').slice(0, MAX_ERROR_BODY_LENGTH)
-  const message = `Convertro answered ${status}${body ? `: ${body}` : ''}`
-  if (isRetryable(status)) return new RetryableError(message, status as RetryableStatus)
-  return new IntegrationError(message, getErrorCodeFromHttpStatus(status), status)
+  return statusError(status, `Convertro answered ${status}${body ? `: ${body}` : ''}`)
 }
 
 /** No answer at all (timeout, refused, reset): the event was not recorded, so it is safe to retry. */
