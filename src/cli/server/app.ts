@@ -5,7 +5,7 @@ import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import { Destination, defaultValues, isObject } from '@segment/actions-core'
 import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
-import { CALL_KINDS } from '../../destinations/convertro/constants'
+import { CALL_KINDS, LOOPBACK_HOSTS } from '../../destinations/convertro/constants'
 import { ROOT, SERVER_DESTINATION_DIR, forgetModules, loadDefinition } from '../lib/destinations'
 import { describeError } from '../lib/exchanges'
 import { hasAction, runAction } from '../lib/run'
@@ -50,7 +50,8 @@ export const INGEST_CONCURRENCY = 10
 
 type Definition = DestinationDefinition<JSONObject>
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]'])
+// The names the destination lets take plain http: the collector's default domain is one of them.
+const LOOPBACK_NAMES = new Set(LOOPBACK_HOSTS)
 const isLoopback = (host: string) => LOOPBACK_NAMES.has(host) || host === '::1'
 const isWildcard = (host: string) => host === '0.0.0.0' || host === '::'
 
