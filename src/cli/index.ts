@@ -8,16 +8,17 @@ import { ROOT, DESTINATION_ROOTS, SERVER_DESTINATION_DIR, forgetModules, loadDef
 const DEFAULT_RECORDS = path.relative(process.cwd(), path.join(ROOT, '.convertro/collector.jsonl'))
 const DEFAULT_JOURNAL = path.relative(process.cwd(), path.join(ROOT, '.convertro/ingest.jsonl'))
 
-function count(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number')
-  return Number(value)
+/** A parser for a whole-number option from `min` (up to `max`), refusing anything else with `message`. */
+function wholeNumber(min: number, max = Infinity, message = `a whole number from ${min} up`) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(message)
+    return n
+  }
 }
 
-function port(value: string): number {
-  const n = Number(value)
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535')
-  return n
-}
+const port = wholeNumber(0, 65535, 'a port is a whole number from 0 to 65535')
+const count = wholeNumber(0)
 
 async function typesOnce(check: boolean): Promise<number> {
   const { generateTypes } = await import('./lib/types')
@@ -176,12 +177,6 @@ export function program(): Command {
       console.log(JSON.stringify(result, null, 2))
     })
 
-  // replay's counts and delays: whole numbers, from `min` up.
-  const atLeast = (min: number) => (value: string) => {
-    const n = Number(value)
-    if (!/^\d+$/.test(value) || n < min) throw new InvalidArgumentError(`a whole number from ${min} up`)
-    return n
-  }
   cli
     .command('replay')
     .description(
@@ -196,15 +191,15 @@ export function program(): Command {
     .option(
       '--concurrency <n>',
       'batches of 100 events sent at once; each batch sends up to 10 Convertro calls at once',
-      atLeast(1),
+      wholeNumber(1),
       4
     )
-    .option('--retries <n>', 'retries of a retryable failure (408, 429, 5xx, no answer)', atLeast(0), 4)
+    .option('--retries <n>', 'retries of a retryable failure (408, 429, 5xx, no answer)', count, DEFAULT_RETRY.retries)
     .option(
       '--retry-delay <ms>',
       'wait before the first retry, doubled for each later one (up to 30 s)',
-      atLeast(0),
-      1000
+      count,
+      DEFAULT_RETRY.delayMs
     )
     .option('--dry-run', 'intercept the requests: print them, send nothing')
     .option('--stats', 'print the peak memory and the events per second on standard error')
