@@ -1,8 +1,10 @@
 import { defaultValues, isObject } from '@segment/actions-core'
+import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
 import { parseFql, validate as matches } from '@segment/destination-subscriptions'
 import { settingsOf, type AnyDefinition } from './destinations'
 import { fqlProblem, fqlString } from './fql'
 import { parseDomain } from '../../destinations/convertro/utils'
+import { presetSubscriptions } from '../pipeline/routing'
 
 /** A subscription as `Destination.onEvent` takes it in `settings.subscriptions`. */
 export interface Subscription {
@@ -72,8 +74,8 @@ export function migrate(classic: unknown, definition: AnyDefinition): Migration 
 
   const trackDefaults = defaultValues(definition.actions.trackEvent.fields)
   // The classic `events` map replaces trackEvent's preset; the other actions' presets carry over as they are.
-  const otherPresets = (definition.presets ?? []).flatMap((p) =>
-    p.type === 'automatic' && p.partnerAction !== 'trackEvent' ? [p] : []
+  const otherPresets = presetSubscriptions(definition as DestinationDefinition<JSONObject>).filter(
+    (p) => p.partnerAction !== 'trackEvent'
   )
   const subscriptions: Subscription[] = []
   const seen = new Set<string>()
@@ -107,8 +109,7 @@ export function migrate(classic: unknown, definition: AnyDefinition): Migration 
     warnings.push('no event is mapped: track events other than orders and installs will not be sent, as before')
   }
 
-  for (const preset of otherPresets) {
-    const { name = preset.partnerAction, partnerAction, subscribe, mapping = {} } = preset
+  for (const { name = '', partnerAction, subscribe, mapping } of otherPresets) {
     subscriptions.push({ name, partnerAction, subscribe, mapping: { ...mapping } })
   }
   return { settings, subscriptions, warnings }
