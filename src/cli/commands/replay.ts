@@ -5,6 +5,7 @@ import type { DestinationDefinition, JSONObject, SegmentEvent, Subscription } fr
 import { SERVER_DESTINATION_DIR, loadDefinition } from '../lib/destinations'
 import type { ErrorOutput } from '../lib/exchanges'
 import { startProgress, type Progress } from '../lib/progress'
+import { interceptRequests } from '../lib/run'
 import { SAMPLE_SETTINGS } from '../lib/samples'
 import { routeBatch, type EventOutcome } from '../pipeline/batch'
 import { openEvents, type EventRecord, type EventSource } from '../pipeline/events'
@@ -247,12 +248,7 @@ export async function replay(input: string, options: ReplayOptions): Promise<num
   await checkSettings(definition, settings)
   const source = await openEvents(input)
 
-  if (options.dryRun) {
-    // Loaded only here: nock takes over Node's HTTP client for the whole process.
-    const { default: nock } = await import('nock')
-    nock.disableNetConnect()
-    nock(/.*/).persist().get(/.*/).reply(200)
-  }
+  if (options.dryRun) await interceptRequests()
   const failedFile = options.dryRun ? undefined : new FailedFile(failedFileFor(input), input)
   const retry = { ...DEFAULT_RETRY, retries: options.retries, delayMs: options.retryDelay }
   const run = new Replay(definition, settings, subscriptions, retry, failedFile, options.dryRun ? printLine : undefined)

@@ -2,7 +2,7 @@ import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
 import { SERVER_DESTINATION_DIR, loadDefinition } from '../lib/destinations'
 import type { Exchange } from '../lib/exchanges'
 import { readJson } from '../lib/io'
-import { hasAction, runAction } from '../lib/run'
+import { hasAction, interceptRequests, runAction } from '../lib/run'
 
 export interface SendOptions {
   event: string
@@ -31,12 +31,7 @@ export async function send(actionKey: string, options: SendOptions): Promise<num
   const payload = readJson(options.event) as JSONObject
   const settings = (options.settings ? readJson(options.settings) : {}) as JSONObject
 
-  if (options.dryRun) {
-    // Loaded only here: nock takes over Node's HTTP client for the whole process.
-    const { default: nock } = await import('nock')
-    nock.disableNetConnect()
-    nock(/.*/).persist().get(/.*/).reply(200)
-  }
+  if (options.dryRun) await interceptRequests()
   const { exchanges, error } = await runAction(definition, actionKey, { payload, settings })
   for (const exchange of exchanges) console.log(formatExchange(exchange, Boolean(options.dryRun)))
   if (!error) {
