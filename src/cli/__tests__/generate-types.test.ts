@@ -51,13 +51,14 @@ describe('generate:types', () => {
     const { spawn } = await import('child_process')
     const child = spawn(path.join(dir, 'bin/run'), ['generate:types', '--watch'], { cwd: dir })
     let output = ''
+    const waiting: (() => void)[] = []
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      waiting.splice(0).forEach((check) => check())
+    })
     const seen = (text: string) =>
       new Promise<void>((resolve) => {
-        const check = () => (output.includes(text) ? resolve() : undefined)
-        child.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString()
-          check()
-        })
+        const check = () => (output.includes(text) ? resolve() : void waiting.push(check))
         check()
       })
     try {
