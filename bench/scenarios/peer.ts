@@ -34,7 +34,6 @@ function loadPodscribe(): DestinationDefinition<JSONObject> {
  * same actions-core, the same event, the same https loopback collector.
  */
 export async function peer(cfg: Config): Promise<Row[]> {
-  ensurePeers()
   const podscribe = loadPodscribe()
   const track = podscribe.actions.track
   const peerSettings = onEventSettings({ advertiser: 'acme' }, 'track', 'type = "track" and event = "Signed Up"', {
