@@ -13,6 +13,7 @@ import { fork } from 'child_process'
 import os from 'os'
 import { parseArgs } from 'util'
 import fc from 'fast-check'
+import pLimit from 'p-limit'
 import nock from 'nock'
 import { ACTION_KEYS } from '../src/destinations/convertro/__tests__/fuzz/oracle'
 import type { ActionKey } from '../src/destinations/convertro/__tests__/fuzz/oracle'
@@ -108,16 +109,17 @@ async function main() {
   if (unknown.length > 0) throw new Error(`unknown action ${unknown.join(', ')}; actions: ${ACTION_KEYS.join(', ')}`)
   console.log(`fuzz: seed ${seed}, ${runs} events and ${Math.ceil(runs / 10)} batches per action`)
 
-  const queue = [...actions]
   const summaries: Summary[] = []
-  const worker = async () => {
-    for (let action = queue.shift(); action; action = queue.shift()) {
-      const summary = await runInChild(action, runs, seed)
-      console.log(`${summary.action}: ${summary.cases} cases, ${summary.failures} failures, ${summary.seconds} s`)
-      summaries.push(summary)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Number(values.jobs)) }, worker))
+  const limit = pLimit(Math.max(1, Number(values.jobs)))
+  await Promise.all(
+    actions.map((action) =>
+      limit(async () => {
+        const summary = await runInChild(action, runs, seed)
+        console.log(`${summary.action}: ${summary.cases} cases, ${summary.failures} failures, ${summary.seconds} s`)
+        summaries.push(summary)
+      })
+    )
+  )
 
   const cases = summaries.reduce((sum, s) => sum + s.cases, 0)
   const failures = summaries.reduce((sum, s) => sum + s.failures, 0)

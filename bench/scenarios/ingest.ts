@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
+import pLimit from 'p-limit'
 import type { DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
 import { SERVER_DESTINATION_DIR, loadDefinition } from '../../src/cli/lib/destinations'
 import { SAMPLE_SETTINGS } from '../../src/cli/lib/samples'
@@ -55,11 +56,8 @@ function trafficOf(count: number): SegmentEvent[] {
 
 /** Runs `work` on every item, `limit` at a time. */
 async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) await work(items[next++])
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  const next = pLimit(limit)
+  await Promise.all(items.map((item) => next(() => work(item))))
 }
 
 function request(agent: http.Agent, url: string, body?: string): Promise<{ status: number; text: string }> {
