@@ -1,5 +1,5 @@
 import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
-import { serve, tempFile, type Served } from './helpers'
+import { serve, type Served } from './helpers'
 
 // 10,000 action calls, each making a real call to the collector: about a minute on a busy 2-core machine.
 jest.setTimeout(300_000)
@@ -16,7 +16,7 @@ describe('serve under a loopback burst', () => {
   let server: Served
 
   beforeAll(async () => {
-    server = await serve(['--records', tempFile('collector.jsonl'), '--no-watch'])
+    server = await serve(['--no-watch'])
   })
 
   afterAll(() => server.stop())

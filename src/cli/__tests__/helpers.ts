@@ -57,9 +57,11 @@ export interface Served {
 
 /** Starts `serve` on a free port (unless `args` name one) and resolves once it printed its URL. */
 export async function serve(args: string[] = [], cwd = ROOT): Promise<Served> {
-  // A journal of its own, so no test takes up events another server (or a developer's) accepted.
-  const journal = args.includes('--journal') ? [] : ['--journal', tempFile('ingest.jsonl')]
-  const child = spawn(path.join(cwd, 'bin/run'), ['serve', '--port', '0', ...journal, ...args], { cwd })
+  // Files of its own unless a test names them, so no test reads or takes up what another server (or a
+  // developer's) kept.
+  const own = (flag: string, name: string) => (args.includes(flag) ? [] : [flag, tempFile(name)])
+  const files = [...own('--journal', 'ingest.jsonl'), ...own('--records', 'collector.jsonl')]
+  const child = spawn(path.join(cwd, 'bin/run'), ['serve', '--port', '0', ...files, ...args], { cwd })
   let output = ''
   const waiters: (() => void)[] = []
   const append = (chunk: Buffer) => {

@@ -16,13 +16,7 @@ describe('the tester page in Chromium', () => {
   let page: Page
 
   beforeAll(async () => {
-    server = await serve([
-      '--records',
-      tempFile('collector.jsonl'),
-      '--journal',
-      tempFile('ingest.jsonl'),
-      '--no-watch'
-    ])
+    server = await serve(['--no-watch'])
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     await page.goto(server.url)
@@ -229,17 +223,7 @@ describe('the tester page in Chromium', () => {
       // Convertro answers 503 once, then 200: the event waits for its retry long enough to be seen waiting.
       const convertro = await stubConvertro([503, 200])
       const settings = tempFile('settings.json', { ...SAMPLE_SETTINGS, domain: convertro.domain })
-      const retrying = await serve([
-        '--records',
-        tempFile('collector.jsonl'),
-        '--journal',
-        tempFile('ingest.jsonl'),
-        '--settings',
-        settings,
-        '--retry-delay',
-        '5000',
-        '--no-watch'
-      ])
+      const retrying = await serve(['--settings', settings, '--retry-delay', '5000', '--no-watch'])
       const other = await browser.newPage({ viewport: { width: 1280, height: 900 } })
       const badge = (status: string) =>
         other.waitForFunction(
