@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'child_process'
 import fs from 'fs'
 import os from 'os'
 import path from 'path'
+import { SAMPLE_SETTINGS } from '../lib/samples'
 
 export const ROOT = path.resolve(__dirname, '../../..')
 
@@ -228,18 +229,27 @@ export interface TrackingServer {
 }
 
 /**
- * `serve` as an SDK's Tracking API: a write key required, its journal and records in a temp dir, and
- * settings whose domain is a recording Convertro on loopback that answers every call 200.
+ * `serve` with `settings` whose domain is `domain` (a stand-in Convertro), its journal and records in a temp
+ * dir: `start` can be called again after a stop, to restart it on the same journal.
+ */
+export function ingestServer(domain: string, args: string[] = [], settings: Record<string, unknown> = SAMPLE_SETTINGS) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-ingest-'))
+  const journal = path.join(dir, 'ingest.jsonl')
+  const settingsFile = path.join(dir, 'settings.json')
+  fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, domain }))
+  const files = ['--settings', settingsFile, '--journal', journal, '--records', path.join(dir, 'collector.jsonl')]
+  const start = (more: string[] = []) => serve(['--no-watch', ...files, ...args, ...more])
+  return { dir, journal, start }
+}
+
+/**
+ * `serve` as an SDK's Tracking API: a write key required, and settings whose domain is a recording Convertro on
+ * loopback that answers every call 200.
  */
 export async function serveTrackingApi(settings: Record<string, unknown>, writeKey: string): Promise<TrackingServer> {
   const convertro = await stubConvertro([200])
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-ingest-'))
-  const settingsFile = path.join(dir, 'settings.json')
-  fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, domain: convertro.domain }))
-  const served = await serve([
-    ...['--settings', settingsFile, '--write-key', writeKey, '--no-watch'],
-    ...['--journal', path.join(dir, 'journal.jsonl'), '--records', path.join(dir, 'records.jsonl')]
-  ])
+  const { dir, start } = ingestServer(convertro.domain, ['--write-key', writeKey], settings)
+  const served = await start()
   const view = () => ingestView(served.url)
   return {
     served,

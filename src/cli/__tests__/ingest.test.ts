@@ -1,11 +1,10 @@
 import fs from 'fs'
-import path from 'path'
 import zlib from 'zlib'
 import { createServer, type IncomingMessage, type ServerResponse } from 'http'
 import {
   cli,
+  ingestServer,
   ingestView,
-  serve,
   settled as settledView,
   tempFile,
   type IngestView,
@@ -77,27 +76,6 @@ const ingested = (server: Served) => ingestView(server.url)
 const settled = (server: Served, accepted: number) => settledView(server.url, accepted)
 
 const statusOf = (view: IngestView) => Object.fromEntries(view.events.map((e) => [e.id, e.status]))
-
-const settingsFile = (domain: string, extra: Record<string, unknown> = {}) =>
-  tempFile('settings.json', { account: 'acme', clientName: 'acme', siteId: '1', domain, ...extra })
-
-function ingestServer(domain: string, args: string[] = []) {
-  const dir = fs.mkdtempSync(path.join(path.dirname(tempFile('x')), 'ingest-'))
-  const journal = path.join(dir, 'ingest.jsonl')
-  const start = (more: string[] = []) =>
-    serve([
-      '--no-watch',
-      '--settings',
-      settingsFile(domain),
-      '--journal',
-      journal,
-      '--records',
-      path.join(dir, 'collector.jsonl'),
-      ...args,
-      ...more
-    ])
-  return { journal, start }
-}
 
 const ts = (iso: string) => String(Math.floor(Date.parse(iso) / 1000))
 const AT = '2026-11-25T10:00:00.000Z'
