@@ -28,6 +28,14 @@ export function preset<K extends keyof typeof TRIGGERS>(
   }
 }
 
+/** A setting with no value: absent, or text that is only white space. */
+export function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
+}
+
+/** `.` and `..` as a path segment: URL parsers resolve them away, so a request would go to another path. */
+export const isDotSegment = (value: string) => value === '.' || value === '..'
+
 /** Convertro's sale event types (see the attribution table in the README). */
 export const SALE = 'sale'
 export const SALE_REPEAT = 'sale.repeat'

@@ -1,7 +1,7 @@
 import { IntegrationError, PayloadValidationError, removeUndefined } from '@segment/actions-core'
 import type { ConvertroCommand, ConvertroQueue, TrackEventArgs } from './types'
 import { LIVE_JS_ORIGIN } from './constants'
-import { amountCandidates, isAmount } from '../../shared/convertro-rules'
+import { amountCandidates, isAmount, isBlank, isDotSegment } from '../../shared/convertro-rules'
 
 /** The page's `$CVO` queue, created as an empty array when live.js has not run yet. */
 export function convertroQueue(): ConvertroQueue {
@@ -26,7 +26,7 @@ export function push(command: ConvertroCommand): void {
 
 /** The URL of live.js for an account, the account percent-encoded into its own path segment. */
 export function liveJsUrl(account: unknown): string {
-  if (account === undefined || account === null || (typeof account === 'string' && !account.trim())) {
+  if (isBlank(account)) {
     throw new IntegrationError('Missing required setting: account.', 'INVALID_SETTINGS', 400)
   }
   // Settings reach the browser as the page or Segment's CDN gave them, unchecked.
@@ -37,8 +37,8 @@ export function liveJsUrl(account: unknown): string {
       400
     )
   }
-  // URL parsers resolve `.` and `..` away, which would load some other script than this account's.
-  if (account === '.' || account === '..') {
+  // Resolved away, `.` or `..` would load some other script than this account's.
+  if (isDotSegment(account)) {
     throw new IntegrationError(`The "account" setting cannot be "${account}".`, 'INVALID_SETTINGS', 400)
   }
   return `${LIVE_JS_ORIGIN}/${encodeURIComponent(account)}/live.js`

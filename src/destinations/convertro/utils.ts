@@ -3,17 +3,13 @@ import { IntegrationError, PayloadValidationError } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import type { CallKind, ConvertroCall, ConvertroQuery, Endpoint, EventContext } from './types'
 import { LOOPBACK_HOSTS } from './constants'
-import { chooseAmount, isAmount } from '../../shared/convertro-rules'
+import { chooseAmount, isAmount, isBlank, isDotSegment } from '../../shared/convertro-rules'
 
 /** Non-retryable: a settings problem does not fix itself on a retry. */
 export class InvalidSettingsError extends IntegrationError {
   constructor(message: string) {
     super(message, 'INVALID_SETTINGS', 400)
   }
-}
-
-function isBlank(value: unknown): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
 }
 
 /** A number or a plain decimal string as a plain decimal string (never exponent form); anything else is absent. */
@@ -97,7 +93,7 @@ function pathSegment(key: 'clientName' | 'siteId', setting: unknown): string {
   // A number or boolean has a text form, as actions-core's settings validation would give it; an object has none.
   if (typeof setting === 'object') throw new InvalidSettingsError(`The "${key}" setting must be text.`)
   const value = String(setting)
-  if (value === '.' || value === '..') {
+  if (isDotSegment(value)) {
     throw new InvalidSettingsError(`The "${key}" setting cannot be "${value}": it would change the request path.`)
   }
   try {
