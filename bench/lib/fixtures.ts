@@ -1,6 +1,6 @@
-import { defaultValues } from '@segment/actions-core'
 import type { DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
 import definition from '../../src/destinations/convertro'
+import { presetSubscriptions } from '../../src/cli/pipeline/routing'
 import { TRIGGERS } from '../../src/destinations/convertro/constants'
 import type { Settings } from '../../src/destinations/convertro/generated-types'
 
@@ -55,9 +55,13 @@ export function onEventSettings(
   return { ...settings, subscription: { name: partnerAction, partnerAction, subscribe, mapping } } as JSONObject
 }
 
+const PRESETS = presetSubscriptions(definition as unknown as DestinationDefinition<JSONObject>)
+
 /** Each action's preset: its default trigger and default mapping, as a customer enabling it gets. */
 export function convertroSettings(action: ActionKey, settings: Settings = SETTINGS): JSONObject {
-  return onEventSettings(settings, action, TRIGGERS[action], defaultValues(definition.actions[action].fields))
+  const preset = PRESETS.find((subscription) => subscription.partnerAction === action)
+  if (!preset) throw new Error(`No preset for ${action}`)
+  return onEventSettings(settings, action, preset.subscribe, preset.mapping ?? {})
 }
 
 /**
