@@ -2,7 +2,7 @@ import nock from 'nock'
 import { IntegrationError, RetryableError, createTestIntegration } from '@segment/actions-core'
 import Destination from '../index'
 import type { Settings } from '../generated-types'
-import { SETTINGS, TS, testEvent } from './helpers'
+import { SETTINGS, TS, socketOrigin, testEvent } from './helpers'
 
 // Settings that try to move a call to another host or path. Each is either normalised as the README says, and
 // the call goes exactly there, or rejected with a non-retryable error naming the setting, and nothing is sent.
@@ -17,10 +17,7 @@ function anyHost(): string[] {
     .persist()
     .get(() => true)
     .reply(function (uri) {
-      const { protocol, hostname, port } = (this.req as unknown as { options: Record<string, string> }).options
-      const host = hostname.includes(':') ? `[${hostname}]` : hostname
-      const explicitPort = port === undefined || Number(port) === (protocol === 'https:' ? 443 : 80) ? '' : `:${port}`
-      urls.push(`${protocol}//${host}${explicitPort}${uri}`)
+      urls.push(`${socketOrigin(this.req)}${uri}`)
       return [200, 'OK']
     })
   return urls

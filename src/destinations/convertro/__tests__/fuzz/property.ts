@@ -12,6 +12,7 @@ import Definition from '../../index'
 import type { Settings } from '../../generated-types'
 import { segmentEvent, settings as settingsArbitrary, statuses as statusesArbitrary } from './arbitraries'
 import { contextIsNull, expectations, urlOf, urlOfRequest } from './oracle'
+import { socketOrigin } from '../helpers'
 import type { ActionKey, Answer, ExpectedCall, Expectation, WireRequest } from './oracle'
 
 export interface Case {
@@ -54,15 +55,8 @@ export function interceptNetwork(): void {
     .persist()
     .get(() => true)
     .reply(function (uri) {
-      // Where the socket connects, not what the Host header claims.
-      const { options } = this.req as unknown as {
-        options: { protocol: string; hostname: string; port?: string | number }
-      }
-      const host = options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname
-      const defaultPort = options.protocol === 'https:' ? 443 : 80
-      const port = options.port === undefined || Number(options.port) === defaultPort ? '' : `:${options.port}`
       const [path, query = ''] = uri.split(/\?(.*)/s)
-      const request = { origin: `${options.protocol}//${host}${port}`, path, query }
+      const request = { origin: socketOrigin(this.req), path, query }
       network.requests.push(request)
       const status = network.answer(urlOfRequest(request))
       return [status, status >= 200 && status <= 299 ? 'OK' : `answer ${status}`]
