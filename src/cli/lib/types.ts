@@ -38,6 +38,17 @@ async function typesFor(dir: string): Promise<Map<string, string>> {
   return files
 }
 
+/** One destination's generated-types.ts files that differ from what its field definitions produce, with that. */
+async function staleFiles(dir: string): Promise<[string, string][]> {
+  const files = [...(await typesFor(dir))]
+  return files.filter(([file, content]) => !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== content)
+}
+
+/** One destination's stale generated-types.ts files, relative to the project root. */
+export async function staleTypes(dir: string): Promise<string[]> {
+  return (await staleFiles(dir)).map(([file]) => path.relative(ROOT, file))
+}
+
 /**
  * Compares every destination's generated-types.ts files with what its field definitions produce, and
  * (unless `check`) rewrites the stale ones. Returns the stale files, relative to the project root.
@@ -45,9 +56,7 @@ async function typesFor(dir: string): Promise<Map<string, string>> {
 export async function generateTypes({ check }: { check: boolean }): Promise<string[]> {
   const stale: string[] = []
   for (const dir of destinationDirs()) {
-    for (const [file, content] of await typesFor(dir)) {
-      const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined
-      if (current === content) continue
+    for (const [file, content] of await staleFiles(dir)) {
       stale.push(path.relative(ROOT, file))
       if (!check) fs.writeFileSync(file, content)
     }

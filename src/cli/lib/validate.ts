@@ -3,7 +3,7 @@ import { defaultValues } from '@segment/actions-core'
 import validateMapping from '@segment/actions-core/mapping-kit/validate'
 import { ROOT, destinationDirs, loadDefinition, settingsOf, type AnyDefinition } from './destinations'
 import { fqlProblem } from './fql'
-import { generateTypes } from './types'
+import { staleTypes } from './types'
 
 export interface Finding {
   level: 'error' | 'warning'
@@ -88,9 +88,9 @@ function check(definition: AnyDefinition): Omit<Finding, 'destination'>[] {
 /** Validates every destination of the project, generated types included. */
 export async function validateProject(): Promise<Validation> {
   const result: Validation = { destinations: 0, actions: 0, presets: 0, errors: [], warnings: [] }
-  const dirs = destinationDirs().map((dir) => path.relative(ROOT, dir))
-  for (const destination of dirs) {
-    const dir = path.join(ROOT, destination)
+  const stale: Finding[] = []
+  for (const dir of destinationDirs()) {
+    const destination = path.relative(ROOT, dir)
     const definition = await loadDefinition(dir)
     result.destinations += 1
     result.actions += Object.keys(definition.actions).length
@@ -98,10 +98,11 @@ export async function validateProject(): Promise<Validation> {
     for (const finding of check(definition)) {
       result[finding.level === 'error' ? 'errors' : 'warnings'].push({ destination, ...finding })
     }
+    for (const file of await staleTypes(dir)) {
+      stale.push({ level: 'error', destination, message: `${file} is stale: run generate:types` })
+    }
   }
-  for (const file of await generateTypes({ check: true })) {
-    const destination = dirs.find((dir) => file.startsWith(dir + path.sep)) ?? path.dirname(file)
-    result.errors.push({ level: 'error', destination, message: `${file} is stale: run generate:types` })
-  }
+  // Listed after every definition's own findings.
+  result.errors.push(...stale)
   return result
 }
