@@ -1,6 +1,6 @@
 import type { DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
 import definition from '../../src/destinations/convertro'
-import { presetSubscriptions } from '../../src/cli/pipeline/routing'
+import { presetSubscriptions } from '../../src/cli/routing/subscriptions'
 import { TRIGGERS } from '../../src/destinations/convertro/constants'
 import type { Settings } from '../../src/destinations/convertro/generated-types'
 
@@ -55,7 +55,7 @@ export function onEventSettings(
   return { ...settings, subscription: { name: partnerAction, partnerAction, subscribe, mapping } } as JSONObject
 }
 
-const PRESETS = presetSubscriptions(definition as unknown as DestinationDefinition<JSONObject>)
+const PRESETS = presetSubscriptions(definition)
 
 /** Each action's preset: its default trigger and default mapping, as a customer enabling it gets. */
 export function convertroSettings(action: ActionKey, settings: Settings = SETTINGS): JSONObject {

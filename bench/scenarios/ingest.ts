@@ -3,11 +3,12 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import pLimit from 'p-limit'
-import type { DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
-import { SERVER_DESTINATION_DIR, loadDefinition } from '../../src/cli/lib/destinations'
+import type { JSONObject, SegmentEvent } from '@segment/actions-core'
+import { loadServerDestination } from '../../src/cli/destinations'
 import { SAMPLE_SETTINGS } from '../../src/cli/lib/samples'
-import { DEFAULT_RETRY } from '../../src/cli/pipeline/retry'
-import { presetSubscriptions, routeEvent } from '../../src/cli/pipeline/routing'
+import { DEFAULT_RETRY } from '../../src/cli/lib/retry'
+import { routeEvent } from '../../src/cli/routing/route-event'
+import { presetSubscriptions } from '../../src/cli/routing/subscriptions'
 import { INGEST_CONCURRENCY, startServer } from '../../src/cli/server/app'
 import type { RunningServer } from '../../src/cli/server/app'
 import type { Config } from '../lib/config'
@@ -117,7 +118,7 @@ export async function ingest(cfg: Config): Promise<Row[]> {
     JSON.stringify({ batch: events.slice(index * BATCH_SIZE, (index + 1) * BATCH_SIZE) })
   )
   // The definition the server routes with (the same module, loaded the same way) and its presets.
-  const definition = (await loadDefinition(SERVER_DESTINATION_DIR)) as DestinationDefinition<JSONObject>
+  const { definition } = await loadServerDestination()
   const subscriptions = presetSubscriptions(definition)
   const agent = new http.Agent({ keepAlive: true })
   let server: RunningServer | undefined

@@ -1,15 +1,18 @@
 import nock from 'nock'
-import type { DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
-import destination from '../../destinations/convertro'
-import { routeBatch } from '../pipeline/batch'
-import { presetSubscriptions } from '../pipeline/routing'
+import type { SegmentEvent, Subscription } from '@segment/actions-core'
+import { loadServerDestination, type ServerDestination } from '../destinations'
+import { routeBatch } from '../routing/route-batch'
+import { presetSubscriptions } from '../routing/subscriptions'
 import { SAMPLE_EVENTS } from '../lib/samples'
 
-const definition = destination as unknown as DestinationDefinition<JSONObject>
+let destination: ServerDestination
+let subscriptions: Subscription[]
+beforeAll(async () => {
+  destination = await loadServerDestination()
+  subscriptions = presetSubscriptions(destination.definition)
+})
 const settings = { account: 'acme', clientName: 'acme', siteId: '1', domain: 'acme.sp1.convertro.com' }
 const ORIGIN = 'https://acme.sp1.convertro.com'
-const subscriptions = presetSubscriptions(definition)
-const names = subscriptions.map((s) => s.partnerAction)
 
 const identify = SAMPLE_EVENTS.identifyUser
 const signedUp = SAMPLE_EVENTS.trackEvent
@@ -21,8 +24,13 @@ describe('routeBatch', () => {
       .get(/^\/api\/(user|hit)\/acme\/1\//)
       .times(2)
       .reply(200)
-    const { outcomes, requests } = await routeBatch(definition, [identify, page, signedUp], settings, subscriptions)
-    expect(names).toEqual(['identifyUser', 'trackEvent', 'orderCompleted', 'appInstalled'])
+    const { outcomes, requests } = await routeBatch(destination, [identify, page, signedUp], settings, subscriptions)
+    expect(subscriptions.map((s) => s.partnerAction)).toEqual([
+      'identifyUser',
+      'trackEvent',
+      'orderCompleted',
+      'appInstalled'
+    ])
     expect(outcomes.map((list) => list.map((outcome) => outcome.result))).toEqual([
       ['sent', 'unmatched', 'unmatched'],
       ['unmatched', 'unmatched', 'sent'],
@@ -41,7 +49,7 @@ describe('routeBatch', () => {
       .reply(429, 'slow down')
       .get(/^\/api\/user\//)
       .reply(423, 'locked')
-    const { outcomes, requests } = await routeBatch(definition, [identify, signedUp], settings, subscriptions)
+    const { outcomes, requests } = await routeBatch(destination, [identify, signedUp], settings, subscriptions)
     const [identifyOutcome, trackOutcome] = [outcomes[0][0], outcomes[1][1]]
     expect(identifyOutcome).toMatchObject({
       result: 'failed',
@@ -56,14 +64,18 @@ describe('routeBatch', () => {
   })
 
   it('fails the matching events of a subscription whose whole call failed, and only those', async () => {
+    const { definition } = destination
     const broken = {
-      ...definition,
-      actions: {
-        ...definition.actions,
-        trackEvent: {
-          ...definition.actions.trackEvent,
-          performBatch: () => {
-            throw new Error('boom')
+      ...destination,
+      definition: {
+        ...definition,
+        actions: {
+          ...definition.actions,
+          trackEvent: {
+            ...definition.actions.trackEvent,
+            performBatch: () => {
+              throw new Error('boom')
+            }
           }
         }
       }
@@ -79,7 +91,7 @@ describe('routeBatch', () => {
   })
 
   it('sends nothing for an empty batch', async () => {
-    expect(await routeBatch(definition, [], settings, subscriptions)).toEqual({
+    expect(await routeBatch(destination, [], settings, subscriptions)).toEqual({
       outcomes: [[], [], [], []],
       requests: 0
     })

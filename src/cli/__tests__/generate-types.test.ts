@@ -1,6 +1,6 @@
 import fs from 'fs'
 import path from 'path'
-import { ROOT, cli, copyProject } from './helpers'
+import { PROJECT_ROOT, cli, copyProject } from './helpers'
 
 // Each case starts a TypeScript process, which takes seconds on a busy machine.
 jest.setTimeout(60_000)
@@ -82,7 +82,7 @@ describe('generate:types', () => {
   })
 
   it('starts each file with the banner and types the settings', () => {
-    const settings = fs.readFileSync(path.join(ROOT, 'src/destinations/convertro/generated-types.ts'), 'utf8')
+    const settings = fs.readFileSync(path.join(PROJECT_ROOT, 'src/destinations/convertro/generated-types.ts'), 'utf8')
     expect(settings.startsWith('// Generated file. DO NOT MODIFY IT BY HAND.\n')).toBe(true)
     expect(settings).toMatch(
       /export interface Settings \{[\s\S]*domain: string[\s\S]*hybridAttributionModel\?: boolean/

@@ -2,9 +2,10 @@ import { execFile, spawn, type ChildProcess } from 'child_process'
 import fs from 'fs'
 import os from 'os'
 import path from 'path'
+import { PROJECT_ROOT } from '../lib/paths'
 import { SAMPLE_SETTINGS } from '../lib/samples'
 
-export const ROOT = path.resolve(__dirname, '../../..')
+export { PROJECT_ROOT }
 
 export interface Run {
   code: number
@@ -15,7 +16,7 @@ export interface Run {
 /** Runs the CLI as a user does (`bin/run …` in `cwd`), with optional standard input. */
 export function cli(
   args: string[],
-  { cwd = ROOT, input, env }: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}
+  { cwd = PROJECT_ROOT, input, env }: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}
 ): Promise<Run> {
   return new Promise((resolve) => {
     const options = { cwd, env: { ...process.env, ...env }, timeout: 50_000 }
@@ -31,9 +32,9 @@ export function cli(
 export function copyProject(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-project-'))
   for (const entry of ['bin', 'src', 'test', 'examples', 'package.json', 'tsconfig.json', '.prettierrc.json']) {
-    fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true })
+    fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(dir, entry), { recursive: true })
   }
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'))
   return dir
 }
 
@@ -57,7 +58,7 @@ export interface Served {
 }
 
 /** Starts `serve` on a free port (unless `args` name one) and resolves once it printed its URL. */
-export async function serve(args: string[] = [], cwd = ROOT): Promise<Served> {
+export async function serve(args: string[] = [], cwd = PROJECT_ROOT): Promise<Served> {
   // Files of its own unless a test names them, so no test reads or takes up what another server (or a
   // developer's) kept.
   const own = (flag: string, name: string) => (args.includes(flag) ? [] : [flag, tempFile(name)])

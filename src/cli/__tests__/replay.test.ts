@@ -4,10 +4,10 @@ import os from 'os'
 import path from 'path'
 import zlib from 'zlib'
 import { defaultValues } from '@segment/actions-core'
-import destination from '../../destinations/convertro'
+import { loadServerDestination } from '../destinations'
 import { SAMPLE_EVENTS } from '../lib/samples'
-import { DEFAULT_RETRY } from '../pipeline/retry'
-import { ROOT, cli, stubConvertro, tempFile, type Run } from './helpers'
+import { DEFAULT_RETRY } from '../lib/retry'
+import { PROJECT_ROOT, cli, stubConvertro, tempFile, type Run } from './helpers'
 
 // Each case starts the CLI as its own process.
 jest.setTimeout(60_000)
@@ -55,7 +55,7 @@ const settingsFor = (stub: Stub, extra: Event = {}) =>
 /** A directory whose `bin` is the project's, so the CLI can run with it as the current directory. */
 function workDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-replay-'))
-  fs.symlinkSync(path.join(ROOT, 'bin'), path.join(dir, 'bin'))
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'bin'), path.join(dir, 'bin'))
   return dir
 }
 
@@ -295,7 +295,7 @@ describe('replay', () => {
   it('retries a retryable failure on its own subscription, never re-sending what succeeded', async () => {
     // Convertro answers the first call 503, then 200.
     const convertro = await stub([503, 200])
-    const { trackEvent, orderCompleted } = destination.actions
+    const { trackEvent, orderCompleted } = (await loadServerDestination()).definition.actions
     const subscriptions = tempFile('subscriptions.json', {
       subscriptions: [
         {
@@ -481,7 +481,7 @@ describe('replay of 100,000 events', () => {
   /** Runs the CLI to the end, however long it takes within `ms`, and measures how long it took. */
   function runLong(args: string[], ms: number): Promise<Run & { seconds: number }> {
     const startedAt = Date.now()
-    const child = spawn(path.join(ROOT, 'bin/run'), args, { cwd: ROOT })
+    const child = spawn(path.join(PROJECT_ROOT, 'bin/run'), args, { cwd: PROJECT_ROOT })
     const timer = setTimeout(() => child.kill('SIGKILL'), ms)
     let stdout = ''
     let stderr = ''

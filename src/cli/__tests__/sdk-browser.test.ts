@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core'
 import type { AnalyticsBrowser, Context } from '@segment/analytics-next'
 import { launchChromium } from '../../../test/chromium'
 import {
-  ROOT,
+  PROJECT_ROOT,
   convertroRequest,
   outcomes,
   serveTrackingApi,
@@ -62,7 +62,7 @@ describe('Segment’s browser SDK (analytics-next) in Chromium sending to serve'
         stdin: {
           contents:
             "import { AnalyticsBrowser } from '@segment/analytics-next'\nwindow.AnalyticsBrowser = AnalyticsBrowser",
-          resolveDir: ROOT,
+          resolveDir: PROJECT_ROOT,
           loader: 'js'
         },
         bundle: true,

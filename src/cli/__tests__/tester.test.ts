@@ -3,12 +3,12 @@ import path from 'path'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium } from '../../../test/chromium'
 import { SAMPLE_SETTINGS } from '../lib/samples'
-import { ROOT, http, serve, stubConvertro, tempFile, type Served } from './helpers'
+import { PROJECT_ROOT, http, serve, stubConvertro, tempFile, type Served } from './helpers'
 
 // A server process and a real browser: slow to start on a busy machine.
 jest.setTimeout(90_000)
 
-const ARTIFACTS = path.join(ROOT, 'test-artifacts')
+const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts')
 
 describe('the tester page in Chromium', () => {
   let server: Served

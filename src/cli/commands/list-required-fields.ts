@@ -1,4 +1,6 @@
-import { destinationDirs, loadDefinition, settingsOf } from '../lib/destinations'
+import type { Command } from 'commander'
+import { destinationDirs, loadDefinition } from '../destinations'
+import { settingsOf } from '../lib/definition'
 
 /**
  * Required settings and required fields per action, as Segment's CLI prints them, keyed by slug: both
@@ -20,4 +22,8 @@ export async function listRequiredFields(): Promise<Record<string, Record<string
     result[definition.slug ?? definition.name] = entry
   }
   return result
+}
+
+export function configure(command: Command): void {
+  command.action(async () => console.log(JSON.stringify(await listRequiredFields(), null, 2)))
 }

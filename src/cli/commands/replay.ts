@@ -1,25 +1,20 @@
 import fs from 'fs'
 import path from 'path'
 import { once } from 'events'
-import type { DestinationDefinition, JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
-import { SERVER_DESTINATION_DIR, loadDefinition } from '../lib/destinations'
+import type { Command } from 'commander'
+import type { JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
+import { loadServerDestination, type ServerDestination } from '../destinations'
+import { openEvents, type EventRecord, type EventSource } from '../lib/event-files'
 import type { ErrorOutput } from '../lib/exchanges'
+import { count, wholeNumber } from '../lib/options'
 import { startProgress, type Progress } from '../lib/progress'
+import { DEFAULT_RETRY, backoff, sleep, type RetryPolicy } from '../lib/retry'
 import { interceptRequests } from '../lib/run'
 import { SAMPLE_SETTINGS } from '../lib/samples'
-import { routeBatch, type EventOutcome } from '../pipeline/batch'
-import { openEvents, type EventRecord, type EventSource } from '../pipeline/events'
-import { DEFAULT_RETRY, backoff, sleep, type RetryPolicy } from '../pipeline/retry'
-import {
-  checkSettings,
-  presetSubscriptions,
-  readSettings,
-  readSubscriptions,
-  skipReason,
-  withDomain
-} from '../pipeline/routing'
-
-type Definition = DestinationDefinition<JSONObject>
+import { routeBatch, type EventOutcome } from '../routing/route-batch'
+import { skipReason } from '../routing/route-event'
+import { checkSettings, readSettings, withDomain } from '../routing/settings'
+import { presetSubscriptions, readSubscriptions } from '../routing/subscriptions'
 
 export interface ReplayOptions {
   settings?: string
@@ -108,7 +103,7 @@ class Replay {
   progress?: Progress
 
   constructor(
-    private readonly definition: Definition,
+    private readonly destination: ServerDestination,
     private readonly settings: JSONObject,
     private readonly subscriptions: Subscription[],
     private readonly retry: RetryPolicy,
@@ -147,7 +142,7 @@ class Replay {
 
   /** Runs the events through every subscription, then retries each retryable failure on its subscription alone. */
   private async route(events: SegmentEvent[]): Promise<EventOutcome[][]> {
-    const routing = await routeBatch(this.definition, events, this.settings, this.subscriptions)
+    const routing = await routeBatch(this.destination, events, this.settings, this.subscriptions)
     this.totals.requests += routing.requests
     const outcomes = routing.outcomes
     for (let retry = 1; retry <= this.retry.retries; retry++) {
@@ -159,7 +154,7 @@ class Replay {
       for (const [s, indices] of pending.entries()) {
         if (indices.length === 0) continue
         const again = indices.map((index) => events[index])
-        const retried = await routeBatch(this.definition, again, this.settings, [this.subscriptions[s]])
+        const retried = await routeBatch(this.destination, again, this.settings, [this.subscriptions[s]])
         this.totals.requests += retried.requests
         retried.outcomes[0].forEach((outcome, k) => (outcomes[s][indices[k]] = outcome))
       }
@@ -234,64 +229,104 @@ async function runBatches(source: EventSource, replay: Replay, concurrency: numb
   if (broken) throw broken
 }
 
-/**
- * Replays a file of Segment events through the destination's subscriptions, as the ingest server routes them,
- * and prints `replay: N events, M requests, K skipped, F failed`. Exits 1 when an event failed.
- */
-export async function replay(input: string, options: ReplayOptions): Promise<number> {
-  const startedAt = Date.now()
-  const definition = (await loadDefinition(SERVER_DESTINATION_DIR)) as Definition
-  const settings = settingsFor(options.settings)
-  const subscriptions = options.subscriptions
-    ? readSubscriptions(options.subscriptions, definition)
-    : presetSubscriptions(definition)
-  await checkSettings(definition, settings)
-  const source = await openEvents(input)
-
-  if (options.dryRun) await interceptRequests()
-  const failedFile = options.dryRun ? undefined : new FailedFile(failedFileFor(input), input)
-  const retry = { ...DEFAULT_RETRY, retries: options.retries, delayMs: options.retryDelay }
-  const run = new Replay(definition, settings, subscriptions, retry, failedFile, options.dryRun ? printLine : undefined)
-
+/** Shows the run's progress while it reads and sends; a read error ends the run and is returned. */
+async function runWithProgress(source: EventSource, run: Replay, concurrency: number): Promise<Error | undefined> {
   const totals = run.totals
   // A file's total is estimated from the bytes read so far: events per byte, times its size.
   const estimate = (size: number) => {
     const bytes = source.position()
     return bytes > 0 && totals.read > 0 ? Math.round((totals.read / bytes) * size) : undefined
   }
-  run.progress = startProgress(
-    'replay',
-    () => ({
-      events: totals.done,
-      failed: totals.failed,
-      total: source.size === undefined ? undefined : estimate(source.size)
-    }),
-    source.size !== undefined
-  )
-  let readError: Error | undefined
+  const counts = () => ({
+    events: totals.done,
+    failed: totals.failed,
+    total: source.size === undefined ? undefined : estimate(source.size)
+  })
+  run.progress = startProgress('replay', counts, source.size !== undefined)
   try {
-    await runBatches(source, run, options.concurrency)
+    await runBatches(source, run, concurrency)
+    return undefined
   } catch (error) {
-    readError = error as Error
+    return error as Error
   } finally {
     run.progress.stop()
     run.progress = undefined
   }
-  if (readError) console.error(`replay: ${readError.message}`)
+}
+
+/** The lines after the run: what was not shown, where the failures are, and the figures asked for. */
+async function report(run: Replay, failedFile: FailedFile | undefined, removeStale: boolean, stats?: number) {
   const note = run.shownNote()
   if (note) console.error(note)
-  const removed = await failedFile?.close(input !== '-' && !readError)
-  if (failedFile && totals.failed > 0) {
-    console.error(`replay: ${totals.failed} failed event(s) in ${failedFile.file}: replay it to try them again`)
+  const removed = await failedFile?.close(removeStale)
+  if (failedFile && run.totals.failed > 0) {
+    console.error(`replay: ${run.totals.failed} failed event(s) in ${failedFile.file}: replay it to try them again`)
   }
   if (removed) console.error(`replay: nothing failed: removed ${failedFile?.file}, left by an earlier run`)
-  if (options.stats) {
-    const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001)
+  if (stats !== undefined) {
+    const seconds = Math.max((Date.now() - stats) / 1000, 0.001)
     const peak = Math.round(process.resourceUsage().maxRSS / 1024)
-    console.error(`replay: peak memory ${peak} MB, ${Math.round(totals.read / seconds)} events/s`)
+    console.error(`replay: peak memory ${peak} MB, ${Math.round(run.totals.read / seconds)} events/s`)
   }
-  console.log(
-    `replay: ${totals.read} events, ${totals.requests} requests, ${totals.skipped} skipped, ${totals.failed} failed`
+}
+
+/**
+ * Replays a file of Segment events through the destination's subscriptions, as the ingest server routes them,
+ * and prints `replay: N events, M requests, K skipped, F failed`. Exits 1 when an event failed.
+ */
+export async function replay(input: string, options: ReplayOptions): Promise<number> {
+  const startedAt = Date.now()
+  const destination = await loadServerDestination()
+  const settings = settingsFor(options.settings)
+  const subscriptions = options.subscriptions
+    ? readSubscriptions(options.subscriptions, destination.definition)
+    : presetSubscriptions(destination.definition)
+  await checkSettings(destination.definition, settings)
+  const source = await openEvents(input)
+
+  if (options.dryRun) await interceptRequests()
+  const failedFile = options.dryRun ? undefined : new FailedFile(failedFileFor(input), input)
+  const retry = { ...DEFAULT_RETRY, retries: options.retries, delayMs: options.retryDelay }
+  const run = new Replay(
+    destination,
+    settings,
+    subscriptions,
+    retry,
+    failedFile,
+    options.dryRun ? printLine : undefined
   )
-  return totals.failed > 0 || readError ? 1 : 0
+  const readError = await runWithProgress(source, run, options.concurrency)
+  if (readError) console.error(`replay: ${readError.message}`)
+  await report(run, failedFile, input !== '-' && !readError, options.stats ? startedAt : undefined)
+  const { read, requests, skipped, failed } = run.totals
+  console.log(`replay: ${read} events, ${requests} requests, ${skipped} skipped, ${failed} failed`)
+  return failed > 0 || readError ? 1 : 0
+}
+
+export function configure(command: Command): void {
+  command
+    .argument('<events>', 'JSON-lines file of events (gzipped or not) or a JSON array file; - reads standard input')
+    .option(
+      '-s, --settings <file>',
+      'destination settings as JSON, or migrate’s output (default: the sample settings); with no domain, calls go to the collector of a local npm start, http://127.0.0.1:$PORT (3000 when unset)'
+    )
+    .option('--subscriptions <file>', 'subscriptions as migrate prints them (default: the automatic presets)')
+    .option(
+      '--concurrency <n>',
+      'batches of 100 events sent at once; each batch sends up to 10 Convertro calls at once',
+      wholeNumber(1),
+      4
+    )
+    .option('--retries <n>', 'retries of a retryable failure (408, 429, 5xx, no answer)', count, DEFAULT_RETRY.retries)
+    .option(
+      '--retry-delay <ms>',
+      'wait before the first retry, doubled for each later one (up to 30 s)',
+      count,
+      DEFAULT_RETRY.delayMs
+    )
+    .option('--dry-run', 'intercept the requests: print them, send nothing')
+    .option('--stats', 'print the peak memory and the events per second on standard error')
+    .action(async (events: string, options: ReplayOptions) => {
+      process.exitCode = await replay(events, options)
+    })
 }

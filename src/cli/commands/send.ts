@@ -1,8 +1,10 @@
-import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
-import { SERVER_DESTINATION_DIR, loadDefinition } from '../lib/destinations'
+import type { Command } from 'commander'
+import type { JSONObject } from '@segment/actions-core'
+import { loadServerDestination } from '../destinations'
+import { hasAction } from '../lib/definition'
 import type { Exchange } from '../lib/exchanges'
 import { readJson } from '../lib/io'
-import { hasAction, interceptRequests, runAction } from '../lib/run'
+import { interceptRequests, runAction } from '../lib/run'
 
 export interface SendOptions {
   event: string
@@ -22,8 +24,8 @@ export function formatExchange({ request, response }: Exchange, dryRun: boolean)
 }
 
 /** Runs one action on one Segment event and prints the Convertro requests it made. */
-export async function send(actionKey: string, options: SendOptions): Promise<number> {
-  const definition = (await loadDefinition(SERVER_DESTINATION_DIR)) as DestinationDefinition<JSONObject>
+export async function sendAndPrint(actionKey: string, options: SendOptions): Promise<number> {
+  const { definition } = await loadServerDestination()
   if (!hasAction(definition, actionKey)) {
     console.error(`Unknown action "${actionKey}". Actions: ${Object.keys(definition.actions).join(', ')}.`)
     return 1
@@ -40,4 +42,15 @@ export async function send(actionKey: string, options: SendOptions): Promise<num
   }
   console.error(`${error.name}: ${error.summary}`)
   return 1
+}
+
+export function configure(command: Command): void {
+  command
+    .argument('<action>', 'action key, e.g. trackEvent')
+    .requiredOption('-e, --event <file>', 'Segment event as JSON (- reads standard input)')
+    .option('-s, --settings <file>', 'destination settings as JSON')
+    .option('--dry-run', 'intercept the requests: print them, send nothing')
+    .action(async (action: string, options: SendOptions) => {
+      process.exitCode = await sendAndPrint(action, options)
+    })
 }

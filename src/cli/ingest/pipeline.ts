@@ -1,9 +1,8 @@
-import type { DestinationDefinition, JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
-import { routeEvent, skipReason, type SubscriptionOutcome } from '../pipeline/routing'
-import { backoff, sleep, type RetryPolicy } from '../pipeline/retry'
+import type { JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
+import type { Definition } from '../lib/definition'
+import { backoff, sleep, type RetryPolicy } from '../lib/retry'
+import { routeEvent, skipReason, type SubscriptionOutcome } from '../routing/route-event'
 import { Journal, type JournalRecord, type StoredOutcome, type StoredSubscription } from './journal'
-
-type Definition = DestinationDefinition<JSONObject>
 
 export interface IngestOptions {
   journal: string

@@ -114,6 +114,20 @@ function eventsOf(call: string, body: Record<string, unknown>, receivedAt: strin
   )
 }
 
+/** The request's body as a JSON object, or the refusal saying why it is not one. */
+function bodyOf(req: Request): Record<string, unknown> {
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+  let body: unknown
+  try {
+    // A byte order mark is not JSON, but some senders write one.
+    body = JSON.parse(raw.toString('utf8').replace(/^\uFEFF/, ''))
+  } catch (error) {
+    throw new Refusal(400, `Malformed JSON: ${(error as Error).message}`)
+  }
+  if (!isObject(body)) throw new Refusal(400, 'The body must be a JSON object')
+  return body
+}
+
 function refuse(res: Response, status: number, message: string): void {
   res.status(status).json({ success: false, message })
 }
@@ -139,15 +153,7 @@ export function trackingApi(options: TrackingApiOptions): express.Router {
     if (!call) return refuse(res, 404, `No Tracking API call ${req.baseUrl}${req.path}`)
     const receivedAt = new Date().toISOString()
     try {
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-      let body: unknown
-      try {
-        // A byte order mark is not JSON, but some senders write one.
-        body = JSON.parse(raw.toString('utf8').replace(/^\uFEFF/, ''))
-      } catch (error) {
-        throw new Refusal(400, `Malformed JSON: ${(error as Error).message}`)
-      }
-      if (!isObject(body)) throw new Refusal(400, 'The body must be a JSON object')
+      const body = bodyOf(req)
       const key = headerKey(req) ?? (typeof body.writeKey === 'string' ? body.writeKey : undefined)
       if (options.writeKey !== undefined && !sameKey(key, options.writeKey)) throw wrongKey
       await options.accept(eventsOf(call, body, receivedAt), receivedAt)

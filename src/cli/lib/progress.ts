@@ -21,24 +21,20 @@ const BAR_INTERVAL_MS = 250
 const perSecond = (events: number, startedAt: number) =>
   Math.round(events / Math.max((Date.now() - startedAt) / 1000, 0.001))
 
-/**
- * Shows a run's progress on standard error: on a terminal a bar with events, events/s, ETA and failures (the
- * bar and ETA only when a total can be `estimated`); elsewhere, a plain line every few seconds, for logs.
- */
-export function startProgress(name: string, counts: () => ProgressCounts, estimated: boolean): Progress {
+/** For logs: a plain line every few seconds. */
+function plainProgress(name: string, counts: () => ProgressCounts, startedAt: number): Progress {
   const stream = process.stderr
-  const startedAt = Date.now()
-  if (!stream.isTTY) {
-    const timer = setInterval(() => {
-      const { events, failed } = counts()
-      stream.write(`${name}: ${events} events, ${perSecond(events, startedAt)}/s, ${failed} failed\n`)
-    }, PLAIN_INTERVAL_MS)
-    timer.unref()
-    return { log: (line) => stream.write(`${line}\n`), stop: () => clearInterval(timer) }
-  }
+  const timer = setInterval(() => {
+    const { events, failed } = counts()
+    stream.write(`${name}: ${events} events, ${perSecond(events, startedAt)}/s, ${failed} failed\n`)
+  }, PLAIN_INTERVAL_MS)
+  timer.unref()
+  return { log: (line) => stream.write(`${line}\n`), stop: () => clearInterval(timer) }
+}
 
-  const bar = new SingleBar({
-    stream,
+function progressBar(name: string, estimated: boolean): SingleBar {
+  return new SingleBar({
+    stream: process.stderr,
     format: estimated
       ? `${name} [{bar}] {percentage}% | {value}/{total} events | {speed}/s | ETA {eta_formatted} | {failed} failed`
       : `${name} {value} events | {speed}/s | {failed} failed`,
@@ -52,6 +48,16 @@ export function startProgress(name: string, counts: () => ProgressCounts, estima
     formatTime: (seconds, options, roundTo) =>
       typeof seconds === 'number' && Number.isFinite(seconds) ? Format.TimeFormat(seconds, options, roundTo) : '…'
   })
+}
+
+/**
+ * Shows a run's progress on standard error: on a terminal a bar with events, events/s, ETA and failures (the
+ * bar and ETA only when a total can be `estimated`); elsewhere, a plain line every few seconds, for logs.
+ */
+export function startProgress(name: string, counts: () => ProgressCounts, estimated: boolean): Progress {
+  const startedAt = Date.now()
+  if (!process.stderr.isTTY) return plainProgress(name, counts, startedAt)
+  const bar = progressBar(name, estimated)
   const update = () => {
     const { events, failed, total } = counts()
     if (total !== undefined) bar.setTotal(Math.max(total, events))
@@ -63,7 +69,7 @@ export function startProgress(name: string, counts: () => ProgressCounts, estima
   return {
     // Clear the bar's line, print, and let the bar draw itself again below; it returns to the saved cursor when it
     // stops, so the cursor is saved again on the bar's new line.
-    log: (line) => stream.write(`\r\x1b[K${line}\n\x1b7`),
+    log: (line) => process.stderr.write(`\r\x1b[K${line}\n\x1b7`),
     stop: () => {
       clearInterval(timer)
       update()

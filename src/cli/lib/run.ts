@@ -1,5 +1,6 @@
 import { Destination, defaultValues } from '@segment/actions-core'
-import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
+import type { JSONObject } from '@segment/actions-core'
+import type { Definition } from './definition'
 import { describeError, summarize, type ErrorOutput, type Exchange } from './exchanges'
 
 export interface ActionInput {
@@ -26,15 +27,12 @@ export async function interceptRequests(): Promise<void> {
   nock(/.*/).persist().get(/.*/).reply(200)
 }
 
-export const hasAction = (definition: DestinationDefinition<JSONObject>, key: string): boolean =>
-  Object.hasOwn(definition.actions, key)
-
 /**
  * Runs one action as Segment's runtime does, on a Destination of its own: actions-core keeps every
  * response on the instance, so a shared one would hand one run's requests to the next (or a concurrent) run.
  */
 export async function runAction(
-  definition: DestinationDefinition<JSONObject>,
+  definition: Definition,
   key: string,
   { payload, settings, mapping = {} }: ActionInput
 ): Promise<ActionRun> {

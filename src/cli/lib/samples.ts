@@ -1,12 +1,12 @@
 import fs from 'fs'
 import path from 'path'
 import type { SegmentEvent } from '@segment/actions-core'
-import { ROOT } from './destinations'
+import { PROJECT_ROOT } from './paths'
 
 /** Settings a newcomer can send with: no domain, so calls land in the local collector. */
 export const SAMPLE_SETTINGS = { account: 'acme', clientName: 'acme', siteId: '1' }
 
-const EXAMPLES = path.join(ROOT, 'examples/events')
+const EXAMPLES = path.join(PROJECT_ROOT, 'examples/events')
 
 /** A realistic event for each action, as Segment would deliver it: `examples/events/<action>.json`. */
 export const SAMPLE_EVENTS: Record<string, SegmentEvent> = Object.fromEntries(

@@ -1,5 +1,6 @@
 import fs from 'fs'
 import path from 'path'
+import express from 'express'
 import type { Request, Response } from 'express'
 
 /** One request Convertro's API received, as the collector recorded it. */
@@ -81,4 +82,22 @@ export class Collector {
     if (status === 200) res.type('image/gif').send(PIXEL)
     else res.status(status).type('text/plain').send('sid is required')
   }
+}
+
+/** The collector's routes: Convertro's calls, and what it recorded for the tester. */
+export function collectorRoutes(collector: Collector, callKinds: () => readonly string[]): express.Router {
+  const router = express.Router()
+  router.get('/collector/requests', (_req, res) => {
+    res.json(collector.list())
+  })
+  router.delete('/collector/requests', (_req, res) => {
+    collector.clear()
+    res.json({ ok: true })
+  })
+  // Convertro's calls are GETs; a HEAD (which Express would route here too) is not a call.
+  router.get('/api/:kind/:client/:site', (req, res, next) => {
+    if (req.method !== 'GET' || !callKinds().includes(req.params.kind)) return next()
+    collector.handle(req, res)
+  })
+  return router
 }

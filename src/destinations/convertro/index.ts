@@ -63,3 +63,8 @@ const destination: DestinationDefinition<Settings> = {
 }
 
 export default destination
+
+// The rules the project's local tools (collector, migrate, replay) follow exactly as this destination does.
+export { CALL_KINDS, LOOPBACK_HOSTS } from './constants'
+export { parseDomain } from './utils'
+export { statusError } from './request'

@@ -4,7 +4,7 @@ import path from 'path'
 import type { SegmentEvent } from '@segment/actions-core'
 import { Journal, type JournalRecord } from '../journal'
 import { IngestPipeline } from '../pipeline'
-import { DEFAULT_RETRY } from '../../pipeline/retry'
+import { DEFAULT_RETRY } from '../../lib/retry'
 
 const temp = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'journal-')), 'ingest.jsonl')
 const event = (id: string) => ({ type: 'track', event: 'E', userId: 'u', messageId: id }) as SegmentEvent

@@ -1,11 +1,9 @@
 import { Destination, isObject } from '@segment/actions-core'
-import type { DestinationDefinition, JSONObject, Result, SegmentEvent, Subscription } from '@segment/actions-core'
+import type { JSONObject, Result, SegmentEvent, Subscription } from '@segment/actions-core'
 import { parseFql, validate as matches } from '@segment/destination-subscriptions'
-import { statusError } from '../../destinations/convertro/request'
+import type { DestinationRules, ServerDestination } from '../destinations'
 import { describeError, type ErrorOutput } from '../lib/exchanges'
-import { withSubscriptions } from './routing'
-
-type Definition = DestinationDefinition<JSONObject>
+import { withSubscriptions } from './route-event'
 type MultiStatusEntry = NonNullable<Result['multistatus']>[number]
 
 /** What one subscription did with one event of a batch. */
@@ -25,7 +23,7 @@ export interface BatchRouting {
 const NOT_MATCHED = 'Payload is either invalid or does not match the subscription'
 
 /** A failed entry as the typed error the action raised, so it reads like any other failure. */
-function entryError(entry: MultiStatusEntry): ErrorOutput {
+function entryError(entry: MultiStatusEntry, { statusError }: DestinationRules): ErrorOutput {
   const message = 'errormessage' in entry ? entry.errormessage : `Convertro answered ${entry.status}`
   const code = 'errortype' in entry && entry.errortype ? entry.errortype : undefined
   return describeError(statusError(entry.status, message, code))
@@ -37,18 +35,18 @@ function urlsOf(entry: MultiStatusEntry): string[] {
   return Array.isArray(urls) ? urls.filter((url): url is string => typeof url === 'string') : []
 }
 
-function outcomeOf(entry: MultiStatusEntry | undefined): EventOutcome {
+function outcomeOf(entry: MultiStatusEntry | undefined, rules: DestinationRules): EventOutcome {
   if (!entry) return { result: 'failed', urls: [], error: describeError(new Error('actions-core gave no result')) }
   const failed = 'errormessage' in entry || entry.status < 200 || entry.status > 299
   if (!failed) return { result: 'sent', urls: urlsOf(entry) }
   if (entry.status === 400 && 'errormessage' in entry && entry.errormessage === NOT_MATCHED)
     return { result: 'unmatched' }
-  return { result: 'failed', urls: urlsOf(entry), error: entryError(entry) }
+  return { result: 'failed', urls: urlsOf(entry), error: entryError(entry, rules) }
 }
 
 /** One subscription's run over the batch, on a Destination of its own (actions-core keeps every response on it). */
 async function routeSubscription(
-  definition: Definition,
+  { definition, rules }: ServerDestination,
   events: SegmentEvent[],
   settings: JSONObject,
   subscription: Subscription
@@ -58,7 +56,7 @@ async function routeSubscription(
     const results = await destination.onBatch(events, withSubscriptions(settings, [subscription]))
     const multistatus = results.find((result) => result.multistatus)?.multistatus
     const outcomes: EventOutcome[] = multistatus
-      ? events.map((_event, index) => outcomeOf(multistatus[index]))
+      ? events.map((_event, index) => outcomeOf(multistatus[index], rules))
       : events.map(() => ({ result: 'unmatched' }))
     return { outcomes, requests: destination.responses.length }
   } catch (error) {
@@ -79,7 +77,7 @@ async function routeSubscription(
  * another sent.
  */
 export async function routeBatch(
-  definition: Definition,
+  destination: ServerDestination,
   events: SegmentEvent[],
   settings: JSONObject,
   subscriptions: Subscription[]
@@ -88,7 +86,7 @@ export async function routeBatch(
   // actions-core reads the first event of a batch before it looks at the rest.
   if (events.length === 0) return { outcomes: subscriptions.map(() => []), requests: 0 }
   for (const subscription of subscriptions) {
-    const { outcomes, requests } = await routeSubscription(definition, events, settings, subscription)
+    const { outcomes, requests } = await routeSubscription(destination, events, settings, subscription)
     routing.outcomes.push(outcomes)
     routing.requests += requests
   }

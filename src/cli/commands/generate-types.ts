@@ -3,8 +3,12 @@ import path from 'path'
 import prettier from 'prettier'
 import { compile } from 'json-schema-to-typescript'
 import type { JSONSchema4 } from 'json-schema'
+import type { Command } from 'commander'
 import { fieldsToJsonSchema } from '@segment/actions-core'
-import { ROOT, destinationDirs, loadDefinition, settingsOf, type Fields } from './destinations'
+import { destinationDirs, destinationSources, forgetDestinations, loadDefinition } from '../destinations'
+import { settingsOf, type Fields } from '../lib/definition'
+import { PROJECT_ROOT } from '../lib/paths'
+import { watchSources } from '../lib/watch'
 
 const BANNER = '// Generated file. DO NOT MODIFY IT BY HAND.'
 
@@ -46,7 +50,7 @@ async function staleFiles(dir: string): Promise<[string, string][]> {
 
 /** One destination's stale generated-types.ts files, relative to the project root. */
 export async function staleTypes(dir: string): Promise<string[]> {
-  return (await staleFiles(dir)).map(([file]) => path.relative(ROOT, file))
+  return (await staleFiles(dir)).map(([file]) => path.relative(PROJECT_ROOT, file))
 }
 
 /**
@@ -57,9 +61,50 @@ export async function generateTypes({ check }: { check: boolean }): Promise<stri
   const stale: string[] = []
   for (const dir of destinationDirs()) {
     for (const [file, content] of await staleFiles(dir)) {
-      stale.push(path.relative(ROOT, file))
+      stale.push(path.relative(PROJECT_ROOT, file))
       if (!check) fs.writeFileSync(file, content)
     }
   }
   return stale
+}
+
+/** Writes the stale files (or, with `check`, only lists them) and says what it did; the exit code. */
+async function typesOnce(check: boolean): Promise<number> {
+  const stale = await generateTypes({ check })
+  if (check && stale.length > 0) {
+    console.error(`Stale generated types (run npm run types):\n${stale.map((file) => `  ${file}`).join('\n')}`)
+    return 1
+  }
+  console.log(check ? 'Generated types are up to date.' : `Generated types: ${stale.length} file(s) written.`)
+  return 0
+}
+
+/** Runs again on every change to a destination's source, one run at a time. */
+async function watchTypes(check: boolean): Promise<void> {
+  let running = Promise.resolve()
+  const log = (line: string) => console.error(line)
+  const rerun = () => {
+    running = running.then(async () => {
+      forgetDestinations()
+      try {
+        process.exitCode = await typesOnce(check)
+      } catch (error) {
+        log(`Kept the previous types: ${(error as Error).message}`)
+      }
+    })
+  }
+  // Writing generated files is itself a change: only the definitions' sources trigger a run.
+  const ignored = (file: string) => file.endsWith('generated-types.ts')
+  await watchSources(destinationSources(), rerun, { log, ignored })
+  console.log('Watching the destinations for changes (Ctrl+C to stop).')
+}
+
+export function configure(command: Command): void {
+  command
+    .option('--check', 'write nothing; exit 1 when a generated file is stale')
+    .option('--watch', 'regenerate whenever a destination’s source changes')
+    .action(async ({ check, watch }: { check?: boolean; watch?: boolean }) => {
+      process.exitCode = await typesOnce(Boolean(check))
+      if (watch) await watchTypes(Boolean(check))
+    })
 }

@@ -1,18 +1,12 @@
+import type { Command } from 'commander'
 import { defaultValues, isObject } from '@segment/actions-core'
-import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
+import type { Subscription } from '@segment/actions-core'
 import { parseFql, validate as matches } from '@segment/destination-subscriptions'
-import { settingsOf, type AnyDefinition } from './destinations'
-import { fqlProblem, fqlString } from './fql'
-import { parseDomain } from '../../destinations/convertro/utils'
-import { presetSubscriptions } from '../pipeline/routing'
-
-/** A subscription as `Destination.onEvent` takes it in `settings.subscriptions`. */
-export interface Subscription {
-  name: string
-  partnerAction: string
-  subscribe: string
-  mapping: Record<string, unknown>
-}
+import { loadServerDestination, type ServerDestination } from '../destinations'
+import { settingsOf, type Fields } from '../lib/definition'
+import { fqlProblem, fqlString } from '../lib/fql'
+import { readJson } from '../lib/io'
+import { presetSubscriptions } from '../routing/subscriptions'
 
 export interface Migration {
   settings: Record<string, unknown>
@@ -35,16 +29,13 @@ function eventEntries(events: unknown, warnings: string[]): [string, unknown][] 
   return []
 }
 
-/**
- * Converts the classic Convertro destination's settings into Actions settings and subscriptions: one
- * trackEvent subscription per mapped event, and the presets of the other actions.
- */
-export function migrate(classic: unknown, definition: AnyDefinition): Migration {
-  const warnings: string[] = []
-  if (!isObject(classic)) throw new Error('Classic settings must be a JSON object')
-
-  // The Actions settings keep the classic keys, so they carry over by name.
-  const fields = settingsOf(definition)
+/** The Actions settings: the classic keys carry over by name, each checked as the destination will check it. */
+function migrateSettings(
+  classic: Record<string, unknown>,
+  fields: Fields,
+  { parseDomain }: ServerDestination['rules'],
+  warnings: string[]
+): Record<string, unknown> {
   const settings: Record<string, unknown> = {}
   for (const key of Object.keys(fields)) {
     if (classic[key] !== undefined) settings[key] = classic[key]
@@ -67,19 +58,21 @@ export function migrate(classic: unknown, definition: AnyDefinition): Migration 
     }
   }
   for (const key of Object.keys(classic)) {
-    if (!(key in fields) && key !== 'events') {
-      warnings.push(`${key} has no Actions equivalent: not carried over`)
-    }
+    if (!(key in fields) && key !== 'events') warnings.push(`${key} has no Actions equivalent: not carried over`)
   }
+  return settings
+}
 
-  const trackDefaults = defaultValues(definition.actions.trackEvent.fields)
-  // The classic `events` map replaces trackEvent's preset; the other actions' presets carry over as they are.
-  const otherPresets = presetSubscriptions(definition as DestinationDefinition<JSONObject>).filter(
-    (p) => p.partnerAction !== 'trackEvent'
-  )
+/** One trackEvent subscription per mapped event, or a warning saying why an entry is not carried over. */
+function eventSubscriptions(
+  entries: [string, unknown][],
+  trackDefaults: Record<string, unknown>,
+  otherPresets: Subscription[],
+  warnings: string[]
+): Subscription[] {
   const subscriptions: Subscription[] = []
   const seen = new Set<string>()
-  for (const [event, type] of eventEntries(classic.events, warnings)) {
+  for (const [event, type] of entries) {
     const literal = fqlString(event)
     // Another action's preset that already takes this track event (e.g. Order Completed).
     const own = otherPresets.find((p) => matches(parseFql(p.subscribe), { type: 'track', event }))
@@ -105,12 +98,42 @@ export function migrate(classic: unknown, definition: AnyDefinition): Migration 
         })
     }
   }
-  if (seen.size === 0) {
+  return subscriptions
+}
+
+/**
+ * Converts the classic Convertro destination's settings into Actions settings and subscriptions: one
+ * trackEvent subscription per mapped event, and the presets of the other actions.
+ */
+export function migrate(classic: unknown, { definition, rules }: ServerDestination): Migration {
+  const warnings: string[] = []
+  if (!isObject(classic)) throw new Error('Classic settings must be a JSON object')
+  const settings = migrateSettings(classic, settingsOf(definition), rules, warnings)
+
+  // The classic `events` map replaces trackEvent's preset; the other actions' presets carry over as they are.
+  const otherPresets = presetSubscriptions(definition).filter((p) => p.partnerAction !== 'trackEvent')
+  const trackDefaults = defaultValues(definition.actions.trackEvent.fields)
+  const subscriptions = eventSubscriptions(
+    eventEntries(classic.events, warnings),
+    trackDefaults,
+    otherPresets,
+    warnings
+  )
+  if (subscriptions.length === 0) {
     warnings.push('no event is mapped: track events other than orders and installs will not be sent, as before')
   }
-
   for (const { name = '', partnerAction, subscribe, mapping } of otherPresets) {
     subscriptions.push({ name, partnerAction, subscribe, mapping: { ...mapping } })
   }
   return { settings, subscriptions, warnings }
+}
+
+export function configure(command: Command): void {
+  command
+    .argument('<classic-settings.json>', 'the classic destination’s settings as JSON')
+    .action(async (file: string) => {
+      const result = migrate(readJson(file), await loadServerDestination())
+      for (const warning of result.warnings) console.error(`warning: ${warning}`)
+      console.log(JSON.stringify(result, null, 2))
+    })
 }

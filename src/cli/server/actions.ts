@@ -1,0 +1,67 @@
+import path from 'path'
+import express from 'express'
+import type { Request, Response } from 'express'
+import { Destination, defaultValues, isObject } from '@segment/actions-core'
+import type { JSONObject } from '@segment/actions-core'
+import { SERVER_DESTINATION_DIR } from '../destinations'
+import { hasAction } from '../lib/definition'
+import { describeError } from '../lib/exchanges'
+import { runAction } from '../lib/run'
+import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
+import { withDomain } from '../routing/settings'
+import { requireJson } from './guards'
+import type { DestinationSource } from './source'
+
+/** Where calls go when the settings name no domain: this server's collector, when it has one. */
+type CollectorDomain = () => string | undefined
+
+/** POST /:action: runs the action on the event(s) sent, as Segment's server does, and answers the exchanges. */
+function runActionRoute(source: DestinationSource, domain: CollectorDomain, log: (line: string) => void) {
+  return async (req: Request<{ action: string }>, res: Response) => {
+    const key = req.params.action
+    if (!hasAction(source.definition, key)) {
+      const known = Object.keys(source.definition.actions).join(', ')
+      res.status(404).json({ error: `Unknown action "${key}". Actions: ${known}.` })
+      return
+    }
+    const { payload = {}, settings = {}, mapping = {} } = isObject(req.body) ? req.body : {}
+    if (!isObject(settings) || !isObject(mapping) || !(isObject(payload) || Array.isArray(payload))) {
+      res.status(400).json({ error: 'Send { "payload": event or [events], "settings": {...}, "mapping": {...} }' })
+      return
+    }
+    const run = await runAction(source.definition, key, {
+      payload: payload as JSONObject | JSONObject[],
+      settings: withDomain(settings as JSONObject, domain()),
+      mapping: mapping as JSONObject
+    })
+    const statuses = run.exchanges.map((e) => e.response.statusCode).join(', ') || 'no request'
+    log(`POST /${key}: ${statuses}${run.error ? `; ${run.error.name}: ${run.error.message}` : ''}`)
+    if (run.multistatus) res.json({ multistatus: run.multistatus, exchanges: run.exchanges })
+    else res.json(run.error ? [...run.exchanges, run.error] : run.exchanges)
+  }
+}
+
+/** The destination's routes, as Segment's `serve` has them, and the samples the tester page starts from. */
+export function actionRoutes(source: DestinationSource, domain: CollectorDomain, log: (line: string) => void) {
+  const router = express.Router()
+  router.get('/manifest', (_req, res) => {
+    res.json({ ...source.definition, directoryName: path.basename(SERVER_DESTINATION_DIR) })
+  })
+  router.get('/samples', (_req, res) => {
+    const defaults = Object.fromEntries(
+      Object.entries(source.definition.actions).map(([key, action]) => [key, defaultValues(action.fields)])
+    )
+    res.json({ settings: SAMPLE_SETTINGS, events: SAMPLE_EVENTS, defaults, collector: domain() ?? null })
+  })
+  router.post('/authenticate', requireJson, async (req, res) => {
+    try {
+      await new Destination(source.definition).testAuthentication(isObject(req.body) ? (req.body as JSONObject) : {})
+      res.json({ ok: true })
+    } catch (error) {
+      const { message, fields, summary } = describeError(error)
+      res.json({ ok: false, error: message, fields: fields ?? {}, summary })
+    }
+  })
+  router.post('/:action', requireJson, runActionRoute(source, domain, log))
+  return router
+}
