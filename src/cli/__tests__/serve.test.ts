@@ -335,6 +335,28 @@ describe('serve across restarts and source changes', () => {
     }
   })
 
+  it('reloads the rules the destination exports for the server, as it does the definition', async () => {
+    const dir = copyProject()
+    const server = await serve(['--records', path.join(dir, 'records.jsonl')], dir)
+    try {
+      const call = server.url + 'api/ping/acme/1/?sid=device-1'
+      // The collector answers a call with a GIF, not JSON.
+      expect((await fetch(call)).status).toBe(404)
+      const constants = path.join(dir, 'src/destinations/convertro/constants.ts')
+      const source = fs.readFileSync(constants, 'utf8')
+      expect(source).toContain("['user', 'hit', 'install']")
+      fs.writeFileSync(constants, source.replace("['user', 'hit', 'install']", "['user', 'hit', 'install', 'ping']"))
+      await server.waitFor(/Reloaded Convertro after a change to src\/destinations\/convertro\/constants\.ts/)
+      expect((await fetch(call)).status).toBe(200)
+      expect((await http(server.url + 'collector/requests')).body).toEqual([
+        expect.objectContaining({ kind: 'ping', client: 'acme', site: '1', query: { sid: 'device-1' } })
+      ])
+    } finally {
+      await server.stop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('binds where --host says and prints that URL', async () => {
     const server = await serve(['--host', 'localhost', '--records', tempFile('r.jsonl'), '--no-watch'])
     try {
