@@ -20,31 +20,31 @@ describe('generate:types', () => {
     expect(stdout).toBe('Generated types are up to date.\n')
   })
 
-  it('fails --check on a stale file, naming it, and regenerates it without --check', async () => {
-    const file = path.join(dir, 'src/destinations/convertro/trackEvent/generated-types.ts')
+  /** Makes one generated file stale, checks that --check names it, and gives back its committed content. */
+  async function staleFileFound(name: string, from: string, to: string): Promise<string> {
+    const file = path.join(dir, name)
     const current = fs.readFileSync(file, 'utf8')
-    fs.writeFileSync(file, current.replace('event_type?: string', 'event_type?: number'))
-
+    fs.writeFileSync(file, current.replace(from, to))
     const check = await cli(['generate:types', '--check'], { cwd: dir })
     expect(check.code).toBe(1)
-    expect(check.stderr).toContain('src/destinations/convertro/trackEvent/generated-types.ts')
+    expect(check.stderr).toContain(name)
+    return current
+  }
+
+  it('fails --check on a stale file, naming it, and regenerates it without --check', async () => {
+    const name = 'src/destinations/convertro/trackEvent/generated-types.ts'
+    const current = await staleFileFound(name, 'event_type?: string', 'event_type?: number')
 
     const write = await cli(['generate:types'], { cwd: dir })
     expect(write.code).toBe(0)
     expect(write.stdout).toBe('Generated types: 1 file(s) written.\n')
-    expect(fs.readFileSync(file, 'utf8')).toBe(current)
+    expect(fs.readFileSync(path.join(dir, name), 'utf8')).toBe(current)
   })
 
   it("checks the browser destination's files too, reading its definition from the named export", async () => {
-    const file = path.join(dir, 'src/browser-destinations/convertro/orderCompleted/generated-types.ts')
-    const current = fs.readFileSync(file, 'utf8')
-    fs.writeFileSync(file, current.replace('order_id?: string', 'order_id?: number'))
-
-    const check = await cli(['generate:types', '--check'], { cwd: dir })
-    expect(check.code).toBe(1)
-    expect(check.stderr).toContain('src/browser-destinations/convertro/orderCompleted/generated-types.ts')
-
-    fs.writeFileSync(file, current)
+    const name = 'src/browser-destinations/convertro/orderCompleted/generated-types.ts'
+    const current = await staleFileFound(name, 'order_id?: string', 'order_id?: number')
+    fs.writeFileSync(path.join(dir, name), current)
   })
 
   it('regenerates on a field change under --watch', async () => {
