@@ -1,7 +1,7 @@
 import type { DestinationDefinition } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import { hybridAttributionModel, preset } from '../../shared/convertro-rules'
-import { requireSettings, resolveEndpoint } from './utils'
+import { requireSettings, resolveEndpoint } from './endpoint'
 import identifyUser from './identifyUser'
 import trackEvent from './trackEvent'
 import orderCompleted from './orderCompleted'

@@ -4,7 +4,7 @@ import type { Payload } from './generated-types'
 import { TRIGGERS } from '../constants'
 import { commonFields } from '../fields'
 import { send, sendBatch } from '../request'
-import { convertroCall, requireValue } from '../utils'
+import { convertroCall, requireValue } from '../call'
 
 // Traits are never sent: Convertro accepts none, the call only ties the device to the user.
 const toCalls = (payload: Payload) => [

@@ -4,7 +4,7 @@ import type { Payload } from './generated-types'
 import { TRIGGERS } from '../constants'
 import { commonFields, order_id } from '../fields'
 import { send, sendBatch } from '../request'
-import { amount, convertroCall, requireValue } from '../utils'
+import { amount, convertroCall, requireValue } from '../call'
 import { ORDER_MAPPING, orderAmount, readBoolean, saleTypes } from '../../../shared/convertro-rules'
 
 const toCalls = (payload: Payload, settings: Settings) => {
