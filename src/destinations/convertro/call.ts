@@ -100,8 +100,8 @@ export function convertroCall(
   return { kind, query: { sid, ts, cua: context.user_agent, cip: context.ip, ...params } }
 }
 
-/** Throws a PayloadValidationError naming the field when a value Convertro requires is missing. */
-export function requireValue(value: string | undefined, field: string, param: string): string {
+/** A query parameter Convertro requires on this call; if missing, a PayloadValidationError naming it and its field. */
+export function requireParam(value: string | undefined, field: string, param: string): string {
   if (!value?.trim()) {
     throw new PayloadValidationError(`Missing ${field}: Convertro requires \`${param}\` on this call.`)
   }
