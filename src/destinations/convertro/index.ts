@@ -63,3 +63,10 @@ const destination: DestinationDefinition<Settings> = {
 }
 
 export default destination
+
+// For the CLI's collector, which answers the same call kinds and lets the same loopback hosts take plain http.
+export { CALL_KINDS, LOOPBACK_HOSTS } from './constants'
+// For the CLI's migrate, which checks a classic domain setting as the destination will.
+export { parseDomain } from './endpoint'
+// For the CLI's batch results, whose statuses are classified by the destination's retry rules.
+export { statusError } from './request'

@@ -4,6 +4,7 @@ import nock from 'nock'
 import { Destination as RuntimeDestination, createTestIntegration, defaultValues } from '@segment/actions-core'
 import type { JSONObject, JSONValue, SegmentEvent } from '@segment/actions-core'
 import Definition from '../index'
+import * as entry from '../index'
 import type { Settings } from '../generated-types'
 import { CONTEXT, SETTINGS, convertro, expected, parseCall, testEvent } from './helpers'
 import type { RecordedCall } from './helpers'
@@ -21,6 +22,10 @@ describe('Convertro', () => {
       ['hybridAttributionModel', 'boolean', false]
     ])
     expect(fields.hybridAttributionModel.default).toBe(false)
+  })
+
+  it('exports the definition by default, and by name only what the local CLI reuses', () => {
+    expect(Object.keys(entry).sort()).toEqual(['CALL_KINDS', 'LOOPBACK_HOSTS', 'default', 'parseDomain', 'statusError'])
   })
 
   const presets = (Definition.presets ?? []).flatMap((preset) => (preset.type === 'automatic' ? [preset] : []))
