@@ -61,7 +61,7 @@ type Reply = [number, string]
  * one repeats), or chosen per call by a function. Compare the returned list as a whole: it is every
  * request the destination made.
  */
-export function convertro(
+export function recordConvertroCalls(
   replies: Reply[] | ((call: RecordedCall) => Reply) = [[200, 'OK']],
   origin = ORIGIN
 ): RecordedCall[] {

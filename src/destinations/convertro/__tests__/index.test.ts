@@ -6,7 +6,7 @@ import type { JSONObject, JSONValue, SegmentEvent } from '@segment/actions-core'
 import Definition from '../index'
 import * as entry from '../index'
 import type { Settings } from '../generated-types'
-import { CONTEXT, SETTINGS, convertro, expected, parseCall, testEvent } from './helpers'
+import { CONTEXT, SETTINGS, expected, parseCall, recordConvertroCalls, testEvent } from './helpers'
 import type { RecordedCall } from './helpers'
 
 describe('Convertro', () => {
@@ -93,7 +93,7 @@ describe('Convertro', () => {
     }
 
     it('routes each kind of event to its own action only', async () => {
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await run({ type: 'identify', userId: 'user-42' })
       await run({ type: 'track', event: 'Signed Up', properties: { revenue: 10 } })
       await run({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-1', total: 20, repeat: true } })
@@ -112,7 +112,7 @@ describe('Convertro', () => {
     })
 
     it('sends both sale calls under the hybrid attribution model', async () => {
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await run(
         { type: 'track', event: 'Order Completed', properties: { order_id: 'o-1', repeat: false } },
         {
@@ -127,7 +127,7 @@ describe('Convertro', () => {
     })
 
     it('percent-encodes client name and site id into their own path segments', async () => {
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await run(
         { type: 'identify', userId: 'user-42' },
         { ...SETTINGS, clientName: 'acme corp/eu?#', siteId: 'site 1/..%' }
@@ -136,7 +136,7 @@ describe('Convertro', () => {
     })
 
     it('sends to a loopback collector over http, port included', async () => {
-      const calls = convertro([[200, 'OK']], 'http://127.0.0.1:3000')
+      const calls = recordConvertroCalls([[200, 'OK']], 'http://127.0.0.1:3000')
       await run({ type: 'identify', userId: 'user-42' }, { ...SETTINGS, domain: 'http://127.0.0.1:3000/' })
       expect(calls).toEqual([{ ...expected('user', { id: 'user-42' }), origin: 'http://127.0.0.1:3000' }])
     })
@@ -167,7 +167,7 @@ describe('Convertro', () => {
       const elsewhere = nock('https://evil.com')
         .get(() => true)
         .reply(200)
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await expect(
         run({ type: 'identify', userId: 'user-42' }, { ...SETTINGS, domain: 'acme.sp1.convertro.com@evil.com' })
       ).rejects.toMatchObject({
@@ -179,7 +179,7 @@ describe('Convertro', () => {
     })
 
     it('fails for good, naming the settings, when required settings are missing', async () => {
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await expect(
         run({ type: 'identify', userId: 'user-42' }, { ...SETTINGS, clientName: '', siteId: '' })
       ).rejects.toMatchObject({
