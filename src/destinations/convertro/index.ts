@@ -1,6 +1,6 @@
 import type { DestinationDefinition } from '@segment/actions-core'
 import type { Settings } from './generated-types'
-import { hybridAttributionModel, preset } from '../../shared/convertro-rules'
+import { account, hybridAttributionModel, preset } from '../../shared/convertro-rules'
 import { requireSettings, resolveEndpoint } from './endpoint'
 import identifyUser from './identifyUser'
 import trackEvent from './trackEvent'
@@ -18,12 +18,7 @@ const destination: DestinationDefinition<Settings> = {
   authentication: {
     scheme: 'custom',
     fields: {
-      account: {
-        label: 'Account',
-        description: 'Your Convertro account name.',
-        type: 'string',
-        required: true
-      },
+      account,
       clientName: {
         label: 'Client Name',
         description: 'Your Convertro client name: the first path segment of every server call.',

@@ -6,6 +6,7 @@ import type { JSONObject, JSONValue, SegmentEvent } from '@segment/actions-core'
 import Definition from '../index'
 import * as entry from '../index'
 import type { Settings } from '../generated-types'
+import { account, hybridAttributionModel } from '../../../shared/convertro-rules'
 import { CONTEXT, SETTINGS, expected, parseCall, recordConvertroCalls, testEvent } from './helpers'
 import type { RecordedCall } from './helpers'
 
@@ -22,6 +23,12 @@ describe('Convertro', () => {
       ['hybridAttributionModel', 'boolean', false]
     ])
     expect(fields.hybridAttributionModel.default).toBe(false)
+  })
+
+  it('takes the settings it shares with the browser destination from the shared rules, as they are', () => {
+    const fields = Definition.authentication?.fields ?? {}
+    expect(fields.account).toBe(account)
+    expect(fields.hybridAttributionModel).toBe(hybridAttributionModel)
   })
 
   it('exports the definition by default, and by name only what the local CLI reuses', () => {
