@@ -1,6 +1,7 @@
 import { IntegrationError, PayloadValidationError, RetryableError, createTestIntegration } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import Destination from '../../index'
+import { ATTRIBUTION_TABLE } from '../../../../shared/__tests__/__helpers__/attribution'
 import { SETTINGS, expected, invalidEntry, recordConvertroCalls, sorted, testEvent } from '../../__tests__/helpers'
 
 const testDestination = createTestIntegration(Destination)
@@ -21,25 +22,16 @@ describe('Convertro.orderCompleted', () => {
   })
 
   describe('attribution table: repeat × hybridAttributionModel', () => {
-    it.each([
-      [true, false, ['sale.repeat']],
-      [false, false, ['sale.new']],
-      [undefined, false, ['sale']],
-      [true, true, ['sale.repeat', 'sale']],
-      [false, true, ['sale.new', 'sale']],
-      [undefined, true, ['sale']],
-      ['true', false, ['sale']],
-      ['true', true, ['sale']],
-      ['false', true, ['sale']],
-      [1, true, ['sale']],
-      [null, true, ['sale']]
-    ])('repeat = %p, hybrid = %p sends %p, the specific type first', async (repeat, hybrid, types) => {
-      const calls = recordConvertroCalls()
-      const properties: JSONObject = { order_id: 'o-1' }
-      if (repeat !== undefined) properties.repeat = repeat
-      await order(properties, hybrid)
-      expect(calls).toEqual(types.map((typ) => hit(typ)))
-    })
+    it.each(ATTRIBUTION_TABLE)(
+      'repeat = %p, hybrid = %p sends %p, the specific type first',
+      async (repeat, hybrid, types) => {
+        const calls = recordConvertroCalls()
+        const properties: JSONObject = { order_id: 'o-1' }
+        if (repeat !== undefined) properties.repeat = repeat
+        await order(properties, hybrid)
+        expect(calls).toEqual(types.map((typ) => hit(typ)))
+      }
+    )
   })
 
   it.each(['false', 'true', 1])(
