@@ -1,7 +1,6 @@
 /**
  * Property-based fuzzing of the four Convertro actions through actions-core, against the contract's oracle
- * (src/destinations/convertro/__tests__/fuzz/). Each action runs in its own process, as many at once as there
- * are cores.
+ * (test/fuzz/). Each action runs in its own process, as many at once as there are cores.
  *
  *   npm run fuzz                                  100,000 events and 10,000 batches per action, random seed
  *   npm run fuzz -- --runs N --seed S             N events and N/10 batches per action, from seed S
@@ -15,9 +14,9 @@ import { parseArgs } from 'util'
 import fc from 'fast-check'
 import pLimit from 'p-limit'
 import nock from 'nock'
-import { ACTION_KEYS } from '../src/destinations/convertro/__tests__/fuzz/oracle'
-import type { ActionKey } from '../src/destinations/convertro/__tests__/fuzz/oracle'
-import { cases, check, interceptNetwork } from '../src/destinations/convertro/__tests__/fuzz/property'
+import { ACTION_KEYS } from '../test/fuzz/oracle'
+import type { ActionKey } from '../test/fuzz/oracle'
+import { cases, check, interceptNetwork } from '../test/fuzz/property'
 
 interface Summary {
   action: ActionKey

@@ -80,6 +80,14 @@ export function saleTypes(repeat: boolean | undefined, hybridAttributionModel: u
   return hybridAttributionModel === true ? [specific, SALE] : [specific]
 }
 
+/** The Convertro account, the same setting in both modes; the browser's description says what it loads. */
+export const account: GlobalSetting = {
+  label: 'Account',
+  description: 'Your Convertro account name.',
+  type: 'string',
+  required: true
+}
+
 /** The setting that turns the attribution table's hybrid column on, the same in both modes. */
 export const hybridAttributionModel: GlobalSetting = {
   label: 'Hybrid Attribution Model',

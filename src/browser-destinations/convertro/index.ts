@@ -2,7 +2,7 @@ import { IntegrationError } from '@segment/actions-core'
 import type { BrowserDestinationDefinition } from '@segment/browser-destination-runtime/types'
 import { browserDestination } from '@segment/browser-destination-runtime/shim'
 import type { Settings } from './generated-types'
-import { hybridAttributionModel, preset } from '../../shared/convertro-rules'
+import { account, hybridAttributionModel, preset } from '../../shared/convertro-rules'
 import { LIVE_JS_ORIGIN, READY_POLL_MS, READY_TIMEOUT_MS } from './constants'
 import { convertroQueue, isReady, liveJsUrl } from './utils'
 import identifyUser from './identifyUser'
@@ -18,12 +18,7 @@ export const destination: BrowserDestinationDefinition<Settings, void> = {
   description: "Send identifies, events and orders to Convertro through Convertro's live.js tag in the browser.",
 
   settings: {
-    account: {
-      label: 'Account',
-      description: 'Your Convertro account name: live.js is loaded for this account.',
-      type: 'string',
-      required: true
-    },
+    account: { ...account, description: 'Your Convertro account name: live.js is loaded for this account.' },
     hybridAttributionModel
   },
 

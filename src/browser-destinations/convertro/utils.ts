@@ -80,8 +80,8 @@ export function readText(value: unknown): string | undefined {
   return undefined
 }
 
-/** The value as text (see readText); a PayloadValidationError naming the field when there is none. */
-export function requireValue(value: unknown, field: string, mapping: string): string {
+/** A mapped value as text (see readText); if there is none, a PayloadValidationError naming field and mapping. */
+export function requireMappedText(value: unknown, field: string, mapping: string): string {
   const text = readText(value)
   if (text === undefined) {
     throw new PayloadValidationError(`Missing ${field}, so nothing was pushed to Convertro. Map ${mapping}.`)

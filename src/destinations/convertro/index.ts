@@ -1,7 +1,7 @@
 import type { DestinationDefinition } from '@segment/actions-core'
 import type { Settings } from './generated-types'
-import { hybridAttributionModel, preset } from '../../shared/convertro-rules'
-import { requireSettings, resolveEndpoint } from './utils'
+import { account, hybridAttributionModel, preset } from '../../shared/convertro-rules'
+import { requireSettings, resolveEndpoint } from './endpoint'
 import identifyUser from './identifyUser'
 import trackEvent from './trackEvent'
 import orderCompleted from './orderCompleted'
@@ -18,12 +18,7 @@ const destination: DestinationDefinition<Settings> = {
   authentication: {
     scheme: 'custom',
     fields: {
-      account: {
-        label: 'Account',
-        description: 'Your Convertro account name.',
-        type: 'string',
-        required: true
-      },
+      account,
       clientName: {
         label: 'Client Name',
         description: 'Your Convertro client name: the first path segment of every server call.',
@@ -64,7 +59,9 @@ const destination: DestinationDefinition<Settings> = {
 
 export default destination
 
-// The rules the project's local tools (collector, migrate, replay) follow exactly as this destination does.
+// For the CLI's collector, which answers the same call kinds and lets the same loopback hosts take plain http.
 export { CALL_KINDS, LOOPBACK_HOSTS } from './constants'
-export { parseDomain } from './utils'
+// For the CLI's migrate, which checks a classic domain setting as the destination will.
+export { parseDomain } from './endpoint'
+// For the CLI's batch results, whose statuses are classified by the destination's retry rules.
 export { statusError } from './request'

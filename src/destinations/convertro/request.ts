@@ -9,9 +9,11 @@ import {
 } from '@segment/actions-core'
 import type { ModifiedResponse, RequestClient } from '@segment/actions-core'
 import type { Settings } from './generated-types'
-import type { ConvertroCall, Endpoint } from './types'
+import type { ConvertroCall } from './call'
+import type { Endpoint } from './endpoint'
 import { BATCH_CONCURRENCY, MAX_ERROR_BODY_LENGTH, RETRYABLE_4XX } from './constants'
-import { callUrl, resolveEndpoint, toSearchParams } from './utils'
+import { callUrl, resolveEndpoint } from './endpoint'
+import { toSearchParams } from './call'
 
 /** Builds an event's calls from its payload; throws a PayloadValidationError when the event is invalid. */
 export type CallBuilder<P> = (payload: P, settings: Settings) => ConvertroCall[]

@@ -12,7 +12,7 @@ export const SETTINGS: Settings = { account: 'acme', hybridAttributionModel: fal
 export type ActionKey = keyof typeof destination.actions
 
 /** The destination's presets as analytics.js hands them to the plugin: one enabled subscription per action. */
-export function presetSubscriptions(): Subscription[] {
+export function subscriptionsFromPresets(): Subscription[] {
   return (destination.presets ?? []).map((preset) => ({
     name: preset.name ?? preset.partnerAction,
     partnerAction: preset.partnerAction,
@@ -54,7 +54,7 @@ export interface Loaded {
  */
 export async function plugins(
   settings: Partial<Settings> = {},
-  subscriptions = presetSubscriptions()
+  subscriptions = subscriptionsFromPresets()
 ): Promise<Loaded> {
   const received: ConvertroCommand[] = []
   jest.mocked(loadScript).mockImplementation(async () => {
@@ -71,7 +71,7 @@ export async function plugins(
 }
 
 /** Plugins that have loaded, live.js ready. */
-export async function loaded(settings: Partial<Settings> = {}, subscriptions = presetSubscriptions()) {
+export async function loaded(settings: Partial<Settings> = {}, subscriptions = subscriptionsFromPresets()) {
   const result = await plugins(settings, subscriptions)
   for (const plugin of Object.values(result.plugins)) await plugin.load(Context.system(), {} as Analytics)
   return result

@@ -4,8 +4,9 @@
 import { Context } from '@segment/analytics-next'
 import type { Analytics } from '@segment/analytics-next'
 import { IntegrationError } from '@segment/actions-core'
+import type { GlobalSetting } from '@segment/actions-core'
 import { loadScript } from '@segment/browser-destination-runtime/load-script'
-import serverDestination from '../../../destinations/convertro'
+import { account, hybridAttributionModel } from '../../../shared/convertro-rules'
 import { destination } from '../index'
 import { READY_POLL_MS, READY_TIMEOUT_MS } from '../constants'
 import type { ConvertroCommand } from '../types'
@@ -177,8 +178,9 @@ describe('Convertro (device mode)', () => {
       ])
     })
 
+    // The server destination takes these settings from the shared rules as they are (its tests check that).
     it('shares the server destination’s settings keys, labels and defaults', () => {
-      const server = serverDestination.authentication?.fields ?? {}
+      const shared: Record<string, GlobalSetting> = { account, hybridAttributionModel }
       const pick = ({ label, type, required, default: byDefault }: Record<string, unknown>) => ({
         label,
         type,
@@ -187,9 +189,9 @@ describe('Convertro (device mode)', () => {
       })
       expect(Object.keys(destination.settings ?? {})).toEqual(['account', 'hybridAttributionModel'])
       for (const key of ['account', 'hybridAttributionModel']) {
-        expect(pick({ ...destination.settings?.[key] })).toStrictEqual(pick({ ...server[key] }))
+        expect(pick({ ...destination.settings?.[key] })).toStrictEqual(pick({ ...shared[key] }))
       }
-      expect(destination.settings?.hybridAttributionModel.description).toBe(server.hybridAttributionModel.description)
+      expect(destination.settings?.hybridAttributionModel.description).toBe(shared.hybridAttributionModel.description)
     })
   })
 })

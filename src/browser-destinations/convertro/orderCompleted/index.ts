@@ -3,7 +3,7 @@ import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { ORDER_MAPPING, TRIGGERS, readBoolean, saleTypes } from '../../../shared/convertro-rules'
 import { order_id } from '../fields'
-import { push, requireValue, toAmount, trackEventCommand } from '../utils'
+import { push, requireMappedText, toAmount, trackEventCommand } from '../utils'
 
 const action: BrowserActionDefinition<Settings, void, Payload> = {
   title: 'Order Completed',
@@ -24,7 +24,7 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
   },
   // Actions push to the page's queue, not to the runtime's client: see push().
   perform: (_client, { payload, settings }) => {
-    const id = requireValue(payload.order_id, 'order id', '"Order ID" (default: properties.order_id)')
+    const id = requireMappedText(payload.order_id, 'order id', '"Order ID" (default: properties.order_id)')
     const amount = toAmount(payload.order)
     const types = saleTypes(readBoolean(payload.order?.repeat), settings.hybridAttributionModel)
     for (const type of types) push(trackEventCommand({ type, id, amount }))

@@ -3,7 +3,7 @@ import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { TRIGGERS } from '../../../shared/convertro-rules'
 import { order_id } from '../fields'
-import { push, readText, requireValue, toAmount, trackEventCommand } from '../utils'
+import { push, readText, requireMappedText, toAmount, trackEventCommand } from '../utils'
 
 const action: BrowserActionDefinition<Settings, void, Payload> = {
   title: 'Track Event',
@@ -31,7 +31,7 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
   perform: (_client, { payload }) => {
     push(
       trackEventCommand({
-        type: requireValue(payload.event_type, 'event type', '"Convertro Event Type" (default: the event name)'),
+        type: requireMappedText(payload.event_type, 'event type', '"Convertro Event Type" (default: the event name)'),
         id: readText(payload.order_id),
         amount: toAmount(payload.value)
       })

@@ -1,7 +1,7 @@
 import { createTestIntegration } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import Destination from '../index'
-import { CONTEXT, SETTINGS, convertro, expected, sorted, testEvent } from './helpers'
+import { CONTEXT, SETTINGS, expected, recordConvertroCalls, sorted, testEvent } from './helpers'
 
 const testDestination = createTestIntegration(Destination)
 
@@ -18,7 +18,7 @@ describe('Convertro batches', () => {
       'second-fails sale': [500, 'down'],
       'refused sale.new': [400, 'bad eid']
     }
-    const calls = convertro((call) => answers[`${call.query.eid} ${call.query.typ}`] ?? [200, 'OK'])
+    const calls = recordConvertroCalls((call) => answers[`${call.query.eid} ${call.query.typ}`] ?? [200, 'OK'])
     await testDestination.testBatchAction('orderCompleted', {
       events: [
         order({ order_id: 'ok-1', repeat: true }),

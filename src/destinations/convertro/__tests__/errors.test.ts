@@ -2,7 +2,7 @@ import net from 'net'
 import nock from 'nock'
 import { IntegrationError, RetryableError, createTestIntegration } from '@segment/actions-core'
 import Destination from '../index'
-import { ORIGIN, SETTINGS, convertro, expected, testEvent } from './helpers'
+import { ORIGIN, SETTINGS, expected, recordConvertroCalls, testEvent } from './helpers'
 
 const testDestination = createTestIntegration(Destination)
 
@@ -29,13 +29,13 @@ describe('Convertro responses', () => {
   })
 
   it.each(SUCCESS)('treats %i as success', async (status) => {
-    const calls = convertro([[status, '']])
+    const calls = recordConvertroCalls([[status, '']])
     await expect(trackEvent()).resolves.toHaveLength(1)
     expect(calls).toEqual([HIT])
   })
 
   it.each(RETRYABLE)('makes %i retryable, with the status and body in the message', async (status) => {
-    const calls = convertro([[status, 'try later']])
+    const calls = recordConvertroCalls([[status, 'try later']])
     const error = await trackEvent().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RetryableError)
     expect(error).toMatchObject({ status, message: `Convertro answered ${status}: try later` })
@@ -43,7 +43,7 @@ describe('Convertro responses', () => {
   })
 
   it.each(FINAL)('makes %i final, with the status and body in the message', async (status) => {
-    const calls = convertro([[status, 'bad request: sid']])
+    const calls = recordConvertroCalls([[status, 'bad request: sid']])
     const error = await trackEvent().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(IntegrationError)
     expect(error).not.toBeInstanceOf(RetryableError)
@@ -78,7 +78,7 @@ describe('Convertro responses', () => {
   })
 
   it('keeps at most 500 characters of a long error body', async () => {
-    convertro([[400, 'x'.repeat(5000)]])
+    recordConvertroCalls([[400, 'x'.repeat(5000)]])
     const error = (await trackEvent().catch((e: unknown) => e)) as Error
     expect(error.message).toBe(`Convertro answered 400: ${'x'.repeat(500)}`)
   })

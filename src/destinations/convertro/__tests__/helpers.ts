@@ -2,7 +2,7 @@ import nock from 'nock'
 import { createTestEvent } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
-import type { CallKind } from '../types'
+import type { CallKind } from '../call'
 
 export const SETTINGS: Settings = {
   account: 'acme',
@@ -61,7 +61,7 @@ type Reply = [number, string]
  * one repeats), or chosen per call by a function. Compare the returned list as a whole: it is every
  * request the destination made.
  */
-export function convertro(
+export function recordConvertroCalls(
   replies: Reply[] | ((call: RecordedCall) => Reply) = [[200, 'OK']],
   origin = ORIGIN
 ): RecordedCall[] {
@@ -85,17 +85,4 @@ export function sorted(calls: RecordedCall[]): RecordedCall[] {
 /** The call we expect, with the event's context merged into its query. */
 export function expected(kind: CallKind, query: Record<string, string>, path = '/acme/1234/') {
   return { method: 'GET', origin: ORIGIN, path: `/api/${kind}${path}`, query: { ...CONTEXT_QUERY, ...query } }
-}
-
-/**
- * Where an intercepted request's socket connects, not what its Host header claims, as an origin
- * (`protocol//host[:port]`, the port only when it is not the protocol's default). `req` is nock's `this.req`.
- */
-export function socketOrigin(req: unknown): string {
-  const { protocol, hostname, port } = (
-    req as { options: { protocol: string; hostname: string; port?: string | number } }
-  ).options
-  const host = hostname.includes(':') ? `[${hostname}]` : hostname
-  const explicitPort = port === undefined || Number(port) === (protocol === 'https:' ? 443 : 80) ? '' : `:${port}`
-  return `${protocol}//${host}${explicitPort}`
 }

@@ -4,8 +4,10 @@ import nock from 'nock'
 import { Destination as RuntimeDestination, createTestIntegration, defaultValues } from '@segment/actions-core'
 import type { JSONObject, JSONValue, SegmentEvent } from '@segment/actions-core'
 import Definition from '../index'
+import * as entry from '../index'
 import type { Settings } from '../generated-types'
-import { CONTEXT, SETTINGS, convertro, expected, parseCall, testEvent } from './helpers'
+import { account, hybridAttributionModel } from '../../../shared/convertro-rules'
+import { CONTEXT, SETTINGS, expected, parseCall, recordConvertroCalls, testEvent } from './helpers'
 import type { RecordedCall } from './helpers'
 
 describe('Convertro', () => {
@@ -21,6 +23,16 @@ describe('Convertro', () => {
       ['hybridAttributionModel', 'boolean', false]
     ])
     expect(fields.hybridAttributionModel.default).toBe(false)
+  })
+
+  it('takes the settings it shares with the browser destination from the shared rules, as they are', () => {
+    const fields = Definition.authentication?.fields ?? {}
+    expect(fields.account).toBe(account)
+    expect(fields.hybridAttributionModel).toBe(hybridAttributionModel)
+  })
+
+  it('exports the definition by default, and by name only what the local CLI reuses', () => {
+    expect(Object.keys(entry).sort()).toEqual(['CALL_KINDS', 'LOOPBACK_HOSTS', 'default', 'parseDomain', 'statusError'])
   })
 
   const presets = (Definition.presets ?? []).flatMap((preset) => (preset.type === 'automatic' ? [preset] : []))
@@ -88,7 +100,7 @@ describe('Convertro', () => {
     }
 
     it('routes each kind of event to its own action only', async () => {
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await run({ type: 'identify', userId: 'user-42' })
       await run({ type: 'track', event: 'Signed Up', properties: { revenue: 10 } })
       await run({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-1', total: 20, repeat: true } })
@@ -107,7 +119,7 @@ describe('Convertro', () => {
     })
 
     it('sends both sale calls under the hybrid attribution model', async () => {
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await run(
         { type: 'track', event: 'Order Completed', properties: { order_id: 'o-1', repeat: false } },
         {
@@ -122,7 +134,7 @@ describe('Convertro', () => {
     })
 
     it('percent-encodes client name and site id into their own path segments', async () => {
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await run(
         { type: 'identify', userId: 'user-42' },
         { ...SETTINGS, clientName: 'acme corp/eu?#', siteId: 'site 1/..%' }
@@ -131,7 +143,7 @@ describe('Convertro', () => {
     })
 
     it('sends to a loopback collector over http, port included', async () => {
-      const calls = convertro([[200, 'OK']], 'http://127.0.0.1:3000')
+      const calls = recordConvertroCalls([[200, 'OK']], 'http://127.0.0.1:3000')
       await run({ type: 'identify', userId: 'user-42' }, { ...SETTINGS, domain: 'http://127.0.0.1:3000/' })
       expect(calls).toEqual([{ ...expected('user', { id: 'user-42' }), origin: 'http://127.0.0.1:3000' }])
     })
@@ -162,7 +174,7 @@ describe('Convertro', () => {
       const elsewhere = nock('https://evil.com')
         .get(() => true)
         .reply(200)
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await expect(
         run({ type: 'identify', userId: 'user-42' }, { ...SETTINGS, domain: 'acme.sp1.convertro.com@evil.com' })
       ).rejects.toMatchObject({
@@ -174,7 +186,7 @@ describe('Convertro', () => {
     })
 
     it('fails for good, naming the settings, when required settings are missing', async () => {
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await expect(
         run({ type: 'identify', userId: 'user-42' }, { ...SETTINGS, clientName: '', siteId: '' })
       ).rejects.toMatchObject({

@@ -1,6 +1,6 @@
 import { createTestIntegration } from '@segment/actions-core'
 import Definition from '../index'
-import { CONTEXT, SETTINGS, convertro, testEvent } from './helpers'
+import { CONTEXT, SETTINGS, recordConvertroCalls, testEvent } from './helpers'
 
 const testDestination = createTestIntegration(Definition)
 
@@ -22,7 +22,7 @@ const events = {
 
 describe('Convertro request URLs', () => {
   it.each(Object.keys(events) as (keyof typeof events)[])('%s', async (action) => {
-    convertro()
+    recordConvertroCalls()
     const responses = await testDestination.testAction(action, {
       event: events[action],
       settings: { ...SETTINGS, hybridAttributionModel: true },

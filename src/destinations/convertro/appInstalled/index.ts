@@ -4,7 +4,7 @@ import type { Payload } from './generated-types'
 import { TRIGGERS } from '../constants'
 import { commonFields } from '../fields'
 import { send, sendBatch } from '../request'
-import { convertroCall } from '../utils'
+import { convertroCall } from '../call'
 
 const toCalls = (payload: Payload) => [
   convertroCall('install', payload, { app: payload.app_name, apv: payload.app_version })

@@ -4,11 +4,11 @@ import type { Payload } from './generated-types'
 import { TRIGGERS } from '../constants'
 import { commonFields } from '../fields'
 import { send, sendBatch } from '../request'
-import { convertroCall, requireValue } from '../utils'
+import { convertroCall, requireParam } from '../call'
 
 // Traits are never sent: Convertro accepts none, the call only ties the device to the user.
 const toCalls = (payload: Payload) => [
-  convertroCall('user', payload, { id: requireValue(payload.user_id, 'user id', 'id') })
+  convertroCall('user', payload, { id: requireParam(payload.user_id, 'user id', 'id') })
 ]
 
 const action: ActionDefinition<Settings, Payload> = {

@@ -4,11 +4,11 @@ import type { Payload } from './generated-types'
 import { TRIGGERS } from '../constants'
 import { commonFields, order_id } from '../fields'
 import { send, sendBatch } from '../request'
-import { amount, convertroCall, requireValue } from '../utils'
+import { amount, convertroCall, requireParam } from '../call'
 import { ORDER_MAPPING, orderAmount, readBoolean, saleTypes } from '../../../shared/convertro-rules'
 
 const toCalls = (payload: Payload, settings: Settings) => {
-  const eid = requireValue(payload.order_id, 'order id', 'eid')
+  const eid = requireParam(payload.order_id, 'order id', 'eid')
   const val = amount(orderAmount(payload.order))
   const repeat = readBoolean(payload.order?.repeat)
   return saleTypes(repeat, settings.hybridAttributionModel).map((typ) =>

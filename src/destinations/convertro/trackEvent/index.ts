@@ -4,11 +4,11 @@ import type { Payload } from './generated-types'
 import { TRIGGERS } from '../constants'
 import { commonFields, order_id } from '../fields'
 import { send, sendBatch } from '../request'
-import { amount, convertroCall, requireValue } from '../utils'
+import { amount, convertroCall, requireParam } from '../call'
 
 const toCalls = (payload: Payload) => [
   convertroCall('hit', payload, {
-    typ: requireValue(payload.event_type, 'event type', 'typ'),
+    typ: requireParam(payload.event_type, 'event type', 'typ'),
     val: amount(payload.value?.revenue),
     eid: payload.order_id
   })

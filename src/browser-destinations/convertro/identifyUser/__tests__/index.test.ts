@@ -1,7 +1,7 @@
 /**
  * @jest-environment ./test/jsdom-environment.ts
  */
-import { deliver, loaded, presetSubscriptions, resetPage } from '../../__tests__/helpers'
+import { deliver, loaded, resetPage, subscriptionsFromPresets } from '../../__tests__/helpers'
 
 jest.mock('@segment/browser-destination-runtime/load-script')
 
@@ -60,7 +60,7 @@ describe('Convertro.identifyUser (device mode)', () => {
     ['an array', ['a', 'b']],
     ['a number', 7]
   ])('pushes the user id alone when traits are mapped to %s', async (_case, value) => {
-    const [preset] = presetSubscriptions().filter((subscription) => subscription.partnerAction === 'identifyUser')
+    const [preset] = subscriptionsFromPresets().filter((subscription) => subscription.partnerAction === 'identifyUser')
     const subscription = { ...preset, mapping: { ...preset.mapping, traits: { '@path': '$.traits.tags' } } }
     const { plugins, received } = await loaded({}, [subscription])
     await deliver(plugins.identifyUser, { type: 'identify', userId: 'u-1', traits: { tags: value } })

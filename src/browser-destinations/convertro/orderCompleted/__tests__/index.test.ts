@@ -4,6 +4,7 @@
 import { PayloadValidationError } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import type { ConvertroCommand } from '../../types'
+import { ATTRIBUTION_TABLE } from '../../../../shared/__tests__/__helpers__/attribution'
 import { deliver, loaded, resetPage } from '../../__tests__/helpers'
 
 jest.mock('@segment/browser-destination-runtime/load-script')
@@ -19,26 +20,17 @@ describe('Convertro.orderCompleted (device mode)', () => {
   beforeEach(resetPage)
 
   describe('attribution table: repeat × hybridAttributionModel', () => {
-    it.each([
-      [true, false, ['sale.repeat']],
-      [false, false, ['sale.new']],
-      [undefined, false, ['sale']],
-      [true, true, ['sale.repeat', 'sale']],
-      [false, true, ['sale.new', 'sale']],
-      [undefined, true, ['sale']],
-      ['true', false, ['sale']],
-      ['true', true, ['sale']],
-      ['false', true, ['sale']],
-      [1, true, ['sale']],
-      [null, true, ['sale']]
-    ])('repeat = %p, hybrid = %p pushes %p, the specific type first', async (repeat, hybrid, types) => {
-      const { plugins, received } = await loaded({ hybridAttributionModel: hybrid })
-      const properties: JSONObject = { order_id: 'o-1', total: 50.99 }
-      if (repeat !== undefined) properties.repeat = repeat
-      await deliver(plugins.orderCompleted, order(properties))
+    it.each(ATTRIBUTION_TABLE)(
+      'repeat = %p, hybrid = %p pushes %p, the specific type first',
+      async (repeat, hybrid, types) => {
+        const { plugins, received } = await loaded({ hybridAttributionModel: hybrid })
+        const properties: JSONObject = { order_id: 'o-1', total: 50.99 }
+        if (repeat !== undefined) properties.repeat = repeat
+        await deliver(plugins.orderCompleted, order(properties))
 
-      expect(received).toStrictEqual(types.map((type) => sale(type, 50.99)))
-    })
+        expect(received).toStrictEqual(types.map((type) => sale(type, 50.99)))
+      }
+    )
 
     it('treats a missing hybridAttributionModel setting as off', async () => {
       const { plugins, received } = await loaded({ hybridAttributionModel: undefined })

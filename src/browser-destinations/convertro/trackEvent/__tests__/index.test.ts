@@ -4,13 +4,13 @@
 import { PayloadValidationError } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import type { Subscription } from '@segment/browser-destination-runtime/types'
-import { deliver, loaded, presetSubscriptions, resetPage } from '../../__tests__/helpers'
+import { deliver, loaded, resetPage, subscriptionsFromPresets } from '../../__tests__/helpers'
 
 jest.mock('@segment/browser-destination-runtime/load-script')
 
 /** The subscription a classic events-map entry becomes, e.g. "Signed Up" → "signup". */
 function mapped(segmentEvent: string, convertroEvent: string): Subscription {
-  const [preset] = presetSubscriptions().filter((subscription) => subscription.partnerAction === 'trackEvent')
+  const [preset] = subscriptionsFromPresets().filter((subscription) => subscription.partnerAction === 'trackEvent')
   return {
     ...preset,
     subscribe: `type = "track" and event = "${segmentEvent}"`,
@@ -56,7 +56,7 @@ describe('Convertro.trackEvent (device mode)', () => {
     [42, [['trackEvent', { type: '42' }]]],
     [{ name: 'signup' }, []]
   ])('reads a Convertro event type of %p as text, pushing %p', async (code, pushes) => {
-    const [preset] = presetSubscriptions().filter((subscription) => subscription.partnerAction === 'trackEvent')
+    const [preset] = subscriptionsFromPresets().filter((subscription) => subscription.partnerAction === 'trackEvent')
     const subscription = { ...preset, mapping: { event_type: { '@path': '$.properties.code' } } }
     const { plugins, received } = await loaded({}, [subscription])
     const delivery = deliver(plugins.trackEvent, track('Signed Up', { code }))

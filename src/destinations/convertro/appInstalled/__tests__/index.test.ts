@@ -1,6 +1,15 @@
 import { PayloadValidationError, createTestIntegration } from '@segment/actions-core'
 import Destination from '../../index'
-import { CONTEXT, SETTINGS, TS, convertro, expected, invalidEntry, sorted, testEvent } from '../../__tests__/helpers'
+import {
+  CONTEXT,
+  SETTINGS,
+  TS,
+  expected,
+  invalidEntry,
+  recordConvertroCalls,
+  sorted,
+  testEvent
+} from '../../__tests__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 
@@ -18,26 +27,26 @@ describe('Convertro.appInstalled', () => {
   })
 
   it('records the install with the app name and version', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await install({ name: 'Acme Shop', version: '3.2.1' })
     expect(calls).toEqual([expected('install', { app: 'Acme Shop', apv: '3.2.1' })])
   })
 
   it('leaves out the app name and version when the event has none', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await install()
     expect(calls).toEqual([expected('install', {})])
   })
 
   it('sends each of name and version on its own', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await install({ version: '3.2.1' })
     await install({ name: 'Acme Shop' })
     expect(calls).toEqual([expected('install', { apv: '3.2.1' }), expected('install', { app: 'Acme Shop' })])
   })
 
   it('rejects an install without a device id and sends nothing', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await expect(
       testDestination.testAction('appInstalled', {
         event: testEvent({ type: 'track', event: 'Application Installed', context: { app: { name: 'Acme Shop' } } }),
@@ -49,7 +58,7 @@ describe('Convertro.appInstalled', () => {
   })
 
   it('gives each install of a batch its own result', async () => {
-    const calls = convertro((call) => (call.query.app === 'Down' ? [503, 'busy'] : [200, 'OK']))
+    const calls = recordConvertroCalls((call) => (call.query.app === 'Down' ? [503, 'busy'] : [200, 'OK']))
     await testDestination.testBatchAction('appInstalled', {
       events: [
         testEvent({ type: 'track', event: 'Application Installed', context: { ...CONTEXT, app: { name: 'Shop' } } }),
@@ -71,7 +80,7 @@ describe('Convertro.appInstalled', () => {
     ])
   })
   it('leaves out an empty app name and version in a batch too, where actions-core keeps empty fields', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await testDestination.testBatchAction('appInstalled', {
       events: [
         testEvent({

@@ -1,6 +1,6 @@
 import { PayloadValidationError, createTestIntegration } from '@segment/actions-core'
 import Destination from '../../index'
-import { SETTINGS, convertro, expected, invalidEntry, sorted, testEvent } from '../../__tests__/helpers'
+import { SETTINGS, expected, invalidEntry, recordConvertroCalls, sorted, testEvent } from '../../__tests__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 
@@ -10,7 +10,7 @@ describe('Convertro.identifyUser', () => {
   })
 
   it('ties the device to the user id, and sends no traits', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await testDestination.testAction('identifyUser', {
       event: testEvent({ type: 'identify', userId: 'user-42', traits: { email: 'a@example.com', plan: 'pro' } }),
       settings: SETTINGS,
@@ -20,7 +20,7 @@ describe('Convertro.identifyUser', () => {
   })
 
   it('rejects an anonymous identify with a PayloadValidationError naming the user id, and sends nothing', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     const result = testDestination.testAction('identifyUser', {
       event: testEvent({ type: 'identify', userId: null, anonymousId: 'anon-1' }),
       settings: SETTINGS,
@@ -32,7 +32,7 @@ describe('Convertro.identifyUser', () => {
   })
 
   it('rejects an event without a device id with a PayloadValidationError naming sid, and sends nothing', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     const result = testDestination.testAction('identifyUser', {
       event: testEvent({ type: 'identify', userId: 'user-42', context: { userAgent: 'UA/1.0' } }),
       settings: SETTINGS,
@@ -44,7 +44,7 @@ describe('Convertro.identifyUser', () => {
   })
 
   it('leaves out cua and cip when the event has no user agent or IP', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await testDestination.testAction('identifyUser', {
       event: testEvent({ type: 'identify', userId: 'user-42', context: { device: { id: 'device-1' } } }),
       settings: SETTINGS,
@@ -61,7 +61,7 @@ describe('Convertro.identifyUser', () => {
   })
 
   it('gives each identify of a batch its own result', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await testDestination.testBatchAction('identifyUser', {
       events: [
         testEvent({ type: 'identify', userId: 'user-1' }),

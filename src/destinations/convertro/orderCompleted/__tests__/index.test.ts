@@ -1,7 +1,8 @@
 import { IntegrationError, PayloadValidationError, RetryableError, createTestIntegration } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import Destination from '../../index'
-import { SETTINGS, convertro, expected, invalidEntry, sorted, testEvent } from '../../__tests__/helpers'
+import { ATTRIBUTION_TABLE } from '../../../../shared/__tests__/__helpers__/attribution'
+import { SETTINGS, expected, invalidEntry, recordConvertroCalls, sorted, testEvent } from '../../__tests__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 
@@ -21,31 +22,22 @@ describe('Convertro.orderCompleted', () => {
   })
 
   describe('attribution table: repeat × hybridAttributionModel', () => {
-    it.each([
-      [true, false, ['sale.repeat']],
-      [false, false, ['sale.new']],
-      [undefined, false, ['sale']],
-      [true, true, ['sale.repeat', 'sale']],
-      [false, true, ['sale.new', 'sale']],
-      [undefined, true, ['sale']],
-      ['true', false, ['sale']],
-      ['true', true, ['sale']],
-      ['false', true, ['sale']],
-      [1, true, ['sale']],
-      [null, true, ['sale']]
-    ])('repeat = %p, hybrid = %p sends %p, the specific type first', async (repeat, hybrid, types) => {
-      const calls = convertro()
-      const properties: JSONObject = { order_id: 'o-1' }
-      if (repeat !== undefined) properties.repeat = repeat
-      await order(properties, hybrid)
-      expect(calls).toEqual(types.map((typ) => hit(typ)))
-    })
+    it.each(ATTRIBUTION_TABLE)(
+      'repeat = %p, hybrid = %p sends %p, the specific type first',
+      async (repeat, hybrid, types) => {
+        const calls = recordConvertroCalls()
+        const properties: JSONObject = { order_id: 'o-1' }
+        if (repeat !== undefined) properties.repeat = repeat
+        await order(properties, hybrid)
+        expect(calls).toEqual(types.map((typ) => hit(typ)))
+      }
+    )
   })
 
   it.each(['false', 'true', 1])(
     'sends only the specific sale type when the hybrid setting is %p, not true',
     async (hybrid) => {
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await testDestination.testAction('orderCompleted', {
         event: testEvent({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-1', repeat: true } }),
         settings: { ...SETTINGS, hybridAttributionModel: hybrid as unknown as boolean },
@@ -68,26 +60,26 @@ describe('Convertro.orderCompleted', () => {
       [{ total: null, revenue: null }, '1'],
       [{ total: 1e21 }, '1000000000000000000000']
     ])('%p sends val %p', async (amounts, val) => {
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       await order({ order_id: 'o-1', ...amounts })
       expect(calls).toEqual([hit('sale', val)])
     })
   })
 
   it('sends the same eid, val and sid on both calls of a hybrid order', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await order({ order_id: 'o-1', total: 20, repeat: false }, true)
     expect(calls).toEqual([hit('sale.new', '20'), hit('sale', '20')])
   })
 
   it('sends a numeric order id as text', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await order({ order_id: 12345 })
     expect(calls).toEqual([expected('hit', { typ: 'sale', val: '1', eid: '12345' })])
   })
 
   it('rejects an order without an order id with a PayloadValidationError naming it, and sends nothing', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     const result = order({ total: 20 })
     await expect(result).rejects.toThrow(PayloadValidationError)
     await expect(result).rejects.toThrow(/order id.*`eid`/)
@@ -95,7 +87,7 @@ describe('Convertro.orderCompleted', () => {
   })
 
   it('fails the event with the second call’s error when it fails, after sending the first', async () => {
-    const calls = convertro([
+    const calls = recordConvertroCalls([
       [200, 'OK'],
       [503, 'busy']
     ])
@@ -106,7 +98,7 @@ describe('Convertro.orderCompleted', () => {
   })
 
   it('re-sends both calls unchanged when the runtime retries an order whose second call failed', async () => {
-    const calls = convertro([
+    const calls = recordConvertroCalls([
       [200, 'OK'],
       [503, 'busy'],
       [200, 'OK']
@@ -120,7 +112,7 @@ describe('Convertro.orderCompleted', () => {
   })
 
   it('does not send the second call when the first fails', async () => {
-    const calls = convertro([[400, 'bad sid']])
+    const calls = recordConvertroCalls([[400, 'bad sid']])
     const result = order({ order_id: 'o-1', repeat: true }, true)
     await expect(result).rejects.toThrow(IntegrationError)
     await expect(result).rejects.toThrow('Convertro answered 400: bad sid')
@@ -128,7 +120,7 @@ describe('Convertro.orderCompleted', () => {
   })
 
   it('gives each order of a batch its own result: valid, invalid and failing', async () => {
-    const calls = convertro((call) => (call.query.eid === 'o-3' ? [500, 'down'] : [200, 'OK']))
+    const calls = recordConvertroCalls((call) => (call.query.eid === 'o-3' ? [500, 'down'] : [200, 'OK']))
     await testDestination.testBatchAction('orderCompleted', {
       events: [
         testEvent({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-1', repeat: true } }),

@@ -1,13 +1,13 @@
 import { PayloadValidationError, createTestIntegration } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import Destination from '../../index'
-import { SETTINGS, convertro, expected, invalidEntry, sorted, testEvent } from '../../__tests__/helpers'
+import { SETTINGS, expected, invalidEntry, recordConvertroCalls, sorted, testEvent } from '../../__tests__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 
 /** Runs one track event through trackEvent with its default mapping (plus `mapping`), answering 200. */
 async function track(properties: JSONObject, event = 'Signed Up', mapping = {}) {
-  const calls = convertro()
+  const calls = recordConvertroCalls()
   await testDestination.testAction('trackEvent', {
     event: testEvent({ type: 'track', event, properties }),
     settings: SETTINGS,
@@ -84,7 +84,7 @@ describe('Convertro.trackEvent', () => {
   })
 
   it('truncates the timestamp to whole seconds instead of rounding it', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await testDestination.testAction('trackEvent', {
       event: testEvent({ type: 'track', event: 'Signed Up', timestamp: '2024-03-05T10:20:30.999Z' }),
       settings: SETTINGS,
@@ -94,7 +94,7 @@ describe('Convertro.trackEvent', () => {
   })
 
   it('rejects an event whose Convertro event type maps to nothing, naming typ, and sends nothing', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     const result = testDestination.testAction('trackEvent', {
       event: testEvent({ type: 'track', event: 'Signed Up' }),
       settings: SETTINGS,
@@ -107,7 +107,7 @@ describe('Convertro.trackEvent', () => {
   })
 
   it('rejects an event whose timestamp maps to nothing, naming ts, and sends nothing', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     const result = testDestination.testAction('trackEvent', {
       event: testEvent({ type: 'track', event: 'Signed Up' }),
       settings: SETTINGS,
@@ -122,7 +122,7 @@ describe('Convertro.trackEvent', () => {
   it.each([1e21, -1e16, 8.64e15 + 1000])(
     'rejects a timestamp no Date can hold (%p), naming ts, and sends nothing',
     async (happenedAt) => {
-      const calls = convertro()
+      const calls = recordConvertroCalls()
       const result = testDestination.testAction('trackEvent', {
         event: testEvent({ type: 'track', event: 'Signed Up', properties: { happened_at: happenedAt } }),
         settings: SETTINGS,
@@ -136,7 +136,7 @@ describe('Convertro.trackEvent', () => {
   )
 
   it('treats a blank device id as missing and sends nothing', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await expect(
       testDestination.testAction('trackEvent', {
         event: testEvent({ type: 'track', event: 'Signed Up', context: { device: { id: '   ' } } }),
@@ -148,7 +148,7 @@ describe('Convertro.trackEvent', () => {
   })
 
   it('rejects an event without a device id and sends nothing', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await expect(
       testDestination.testAction('trackEvent', {
         event: testEvent({ type: 'track', event: 'Signed Up', context: {} }),
@@ -160,7 +160,7 @@ describe('Convertro.trackEvent', () => {
   })
 
   it('sends one hit per event in a batch, and gives each event its own result', async () => {
-    const calls = convertro()
+    const calls = recordConvertroCalls()
     await testDestination.testBatchAction('trackEvent', {
       events: [
         testEvent({ type: 'track', event: 'A', properties: { revenue: 1 } }),

@@ -1,3 +1,3 @@
-import { describeProperties } from '../../__tests__/fuzz/jest'
+import { describeProperties } from '../../../../../test/fuzz/describe-properties'
 
 describeProperties('trackEvent')

@@ -8,11 +8,11 @@ import {
   defaultValues
 } from '@segment/actions-core'
 import type { DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
-import Definition from '../../index'
-import type { Settings } from '../../generated-types'
+import Definition from '../../src/destinations/convertro'
+import type { Settings } from '../../src/destinations/convertro/generated-types'
 import { segmentEvent, settings as settingsArbitrary, statuses as statusesArbitrary } from './arbitraries'
 import { contextIsNull, expectations, urlOf, urlOfRequest } from './oracle'
-import { socketOrigin } from '../helpers'
+import { socketOrigin } from './socket-origin'
 import type { ActionKey, Answer, ExpectedCall, Expectation, WireRequest } from './oracle'
 
 export interface Case {

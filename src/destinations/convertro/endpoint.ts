@@ -1,9 +1,10 @@
-import Big from 'big.js'
-import { IntegrationError, PayloadValidationError } from '@segment/actions-core'
+import { IntegrationError } from '@segment/actions-core'
 import type { Settings } from './generated-types'
-import type { CallKind, ConvertroCall, ConvertroQuery, Endpoint, EventContext } from './types'
+import type { CallKind } from './call'
 import { LOOPBACK_HOSTS } from './constants'
-import { chooseAmount, isAmount, isBlank, isDotSegment } from '../../shared/convertro-rules'
+import { isBlank, isDotSegment } from '../../shared/convertro-rules'
+
+// Settings → endpoint: where an event's calls go, or the settings error that stops them all.
 
 /** Non-retryable: a settings problem does not fix itself on a retry. */
 export class InvalidSettingsError extends IntegrationError {
@@ -12,31 +13,12 @@ export class InvalidSettingsError extends IntegrationError {
   }
 }
 
-/** A number or a plain decimal string as a plain decimal string (never exponent form); anything else is absent. */
-export function toDecimal(value: unknown): string | undefined {
-  return isAmount(value) ? new Big(value).toFixed() : undefined
-}
-
-/** The first of the values that is a number, as a plain decimal; Convertro's default value is 1. */
-export function amount(...candidates: unknown[]): string {
-  return toDecimal(chooseAmount(...candidates)) ?? '1'
-}
-
-/** The furthest a JavaScript Date reaches either side of the epoch, in milliseconds. */
-const MAX_TIME_MS = 8.64e15
-
-/**
- * Event time as whole Unix seconds, truncated. Reads what actions-core's `datetime` check accepts: date
- * strings, epoch milliseconds as a number, and numeric strings (13 characters: milliseconds, else seconds).
- */
-export function toUnixSeconds(value: string | number | undefined): string | undefined {
-  if (value === undefined || value === '') return undefined
-  let ms: number
-  if (typeof value === 'number') ms = value
-  else if (String(Number(value)) === value) ms = value.length === 13 ? Number(value) : Number(value) * 1000
-  else ms = Date.parse(value)
-  // Only a time a Date can hold is an event time: beyond it, `ts` would go out as a huge or exponent-form number.
-  return Math.abs(ms) <= MAX_TIME_MS ? String(Math.trunc(ms / 1000)) : undefined
+/** Where calls go, resolved once from the settings. */
+export interface Endpoint {
+  /** `https://host[:port]` (or `http://` for loopback hosts). */
+  origin: string
+  /** `/{clientName}/{siteId}/`, each segment percent-encoded. */
+  path: string
 }
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?'
@@ -129,43 +111,4 @@ export function resolveEndpoint(settings: Settings): Endpoint {
 /** The URL of a call, without its query. */
 export function callUrl(endpoint: Endpoint, kind: CallKind): string {
   return `${endpoint.origin}/api/${kind}${endpoint.path}`
-}
-
-/**
- * The query of a call; parameters with no value are left out (`0` and `false` are values). Empty text is no
- * value: actions-core drops an empty field from a single event but keeps it in a batch.
- */
-export function toSearchParams(query: ConvertroQuery): URLSearchParams {
-  const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') params.append(key, String(value))
-  }
-  return params
-}
-
-/** A Convertro call carrying the event's device context. Throws when the event lacks what Convertro requires. */
-export function convertroCall(
-  kind: CallKind,
-  context: EventContext,
-  params: Omit<ConvertroQuery, 'sid' | 'ts' | 'cua' | 'cip'> = {}
-): ConvertroCall {
-  const sid = context.device_id
-  if (!sid?.trim()) {
-    throw new PayloadValidationError(
-      'Missing device id: Convertro requires `sid` on every call. Map "Device ID" (default: context.device.id).'
-    )
-  }
-  const ts = toUnixSeconds(context.timestamp)
-  if (ts === undefined) {
-    throw new PayloadValidationError('Missing or invalid timestamp: Convertro requires `ts` on every call.')
-  }
-  return { kind, query: { sid, ts, cua: context.user_agent, cip: context.ip, ...params } }
-}
-
-/** Throws a PayloadValidationError naming the field when a value Convertro requires is missing. */
-export function requireValue(value: string | undefined, field: string, param: string): string {
-  if (!value?.trim()) {
-    throw new PayloadValidationError(`Missing ${field}: Convertro requires \`${param}\` on this call.`)
-  }
-  return value
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
-import { expectations, type ActionKey } from './oracle'
+import { expectations } from './oracle'
+import type { ActionKey } from './oracle'
 import { answerFrom, cases, interceptNetwork, property } from './property'
 
 /** Cases per action in CI: enough to cover every generator branch many times, cheap enough for every run. */

@@ -1,0 +1,109 @@
+import Big from 'big.js'
+import { PayloadValidationError } from '@segment/actions-core'
+import type { CALL_KINDS } from './constants'
+import type { contextFields } from './fields'
+import type { Payload as IdentifyUserPayload } from './identifyUser/generated-types'
+import { chooseAmount, isAmount } from '../../shared/convertro-rules'
+
+// Payload → call: the query of one Convertro GET, with its values formatted as Convertro reads them.
+
+export type CallKind = (typeof CALL_KINDS)[number]
+
+/** The query string of a Convertro call, with Convertro's wire names. Absent keys are not sent. */
+export interface ConvertroQuery {
+  /** Device id: required on every call. */
+  sid: string
+  /** Event time, whole Unix seconds. */
+  ts: string
+  /** User agent. */
+  cua?: string
+  /** IP address. */
+  cip?: string
+  /** User id (user calls). */
+  id?: string
+  /** Convertro event type (hit calls). */
+  typ?: string
+  /** Event value, a plain decimal (hit calls). */
+  val?: string
+  /** Order id (hit calls). */
+  eid?: string
+  /** App name (install calls). */
+  app?: string
+  /** App version (install calls). */
+  apv?: string
+}
+
+/** One GET to Convertro: which endpoint, with which query. */
+export interface ConvertroCall {
+  kind: CallKind
+  query: ConvertroQuery
+}
+
+/** The fields every action maps from the event's device context, as every action's Payload has them. */
+export type EventContext = Pick<IdentifyUserPayload, keyof typeof contextFields>
+
+/** A number or a plain decimal string as a plain decimal string (never exponent form); anything else is absent. */
+export function toDecimal(value: unknown): string | undefined {
+  return isAmount(value) ? new Big(value).toFixed() : undefined
+}
+
+/** The first of the values that is a number, as a plain decimal; Convertro's default value is 1. */
+export function amount(...candidates: unknown[]): string {
+  return toDecimal(chooseAmount(...candidates)) ?? '1'
+}
+
+/** The furthest a JavaScript Date reaches either side of the epoch, in milliseconds. */
+const MAX_TIME_MS = 8.64e15
+
+/**
+ * Event time as whole Unix seconds, truncated. Reads what actions-core's `datetime` check accepts: date
+ * strings, epoch milliseconds as a number, and numeric strings (13 characters: milliseconds, else seconds).
+ */
+export function toUnixSeconds(value: string | number | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined
+  let ms: number
+  if (typeof value === 'number') ms = value
+  else if (String(Number(value)) === value) ms = value.length === 13 ? Number(value) : Number(value) * 1000
+  else ms = Date.parse(value)
+  // Only a time a Date can hold is an event time: beyond it, `ts` would go out as a huge or exponent-form number.
+  return Math.abs(ms) <= MAX_TIME_MS ? String(Math.trunc(ms / 1000)) : undefined
+}
+
+/**
+ * The query of a call; parameters with no value are left out (`0` and `false` are values). Empty text is no
+ * value: actions-core drops an empty field from a single event but keeps it in a batch.
+ */
+export function toSearchParams(query: ConvertroQuery): URLSearchParams {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.append(key, String(value))
+  }
+  return params
+}
+
+/** A Convertro call carrying the event's device context. Throws when the event lacks what Convertro requires. */
+export function convertroCall(
+  kind: CallKind,
+  context: EventContext,
+  params: Omit<ConvertroQuery, 'sid' | 'ts' | 'cua' | 'cip'> = {}
+): ConvertroCall {
+  const sid = context.device_id
+  if (!sid?.trim()) {
+    throw new PayloadValidationError(
+      'Missing device id: Convertro requires `sid` on every call. Map "Device ID" (default: context.device.id).'
+    )
+  }
+  const ts = toUnixSeconds(context.timestamp)
+  if (ts === undefined) {
+    throw new PayloadValidationError('Missing or invalid timestamp: Convertro requires `ts` on every call.')
+  }
+  return { kind, query: { sid, ts, cua: context.user_agent, cip: context.ip, ...params } }
+}
+
+/** A query parameter Convertro requires on this call; if missing, a PayloadValidationError naming it and its field. */
+export function requireParam(value: string | undefined, field: string, param: string): string {
+  if (!value?.trim()) {
+    throw new PayloadValidationError(`Missing ${field}: Convertro requires \`${param}\` on this call.`)
+  }
+  return value
+}
