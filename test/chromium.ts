@@ -177,3 +177,12 @@ export async function launchChromium(): Promise<Browser> {
   const { path: executablePath } = await chosenChromium()
   return chromium.launch({ executablePath, args: ARGS, timeout: LAUNCH_TIMEOUT })
 }
+
+/**
+ * Awaits every start-up step, then throws the first failure. With Promise.all a failed launch would leave the
+ * other steps running unobserved, so afterAll could not close what they start and jest would not exit.
+ */
+export async function settleAll(steps: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(steps)).find((step) => step.status === 'rejected')
+  if (failed) throw failed.reason
+}
