@@ -5,7 +5,7 @@ import { createServer, type Server } from 'http'
 import { build } from 'esbuild'
 import type { Browser } from 'playwright-core'
 import type { AnalyticsBrowser, Context } from '@segment/analytics-next'
-import { launchChromium } from '../../../test/chromium'
+import { launchChromium, settleAll } from '../../../test/chromium'
 import {
   PROJECT_ROOT,
   convertroRequest,
@@ -54,9 +54,13 @@ describe('Segment’s browser SDK (analytics-next) in Chromium sending to serve'
 
   beforeAll(async () => {
     bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-analytics-js-'))
-    ;[server, browser] = await Promise.all([
-      serveTrackingApi({ account: 'acme', clientName: 'acme', siteId: '1', hybridAttributionModel: true }, WRITE_KEY),
-      launchChromium(),
+    // Each is kept as soon as it is up, and all are awaited before failing, so afterAll closes what did start.
+    await settleAll([
+      serveTrackingApi(
+        { account: 'acme', clientName: 'acme', siteId: '1', hybridAttributionModel: true },
+        WRITE_KEY
+      ).then((started) => void (server = started)),
+      launchChromium().then((started) => void (browser = started)),
       // analytics.js as a site bundles it from npm, built once for the whole run.
       build({
         stdin: {
@@ -95,7 +99,7 @@ describe('Segment’s browser SDK (analytics-next) in Chromium sending to serve'
   afterAll(async () => {
     await browser?.close()
     await server?.stop()
-    await new Promise((resolve) => site?.close(resolve))
+    if (site) await new Promise((resolve) => site.close(resolve))
     fs.rmSync(bundleDir, { recursive: true, force: true })
   })
 

@@ -2,7 +2,7 @@ import path from 'path'
 import { build } from 'esbuild'
 import type { Plugin as BuildPlugin } from 'esbuild'
 import type { Browser } from 'playwright-core'
-import { launchChromium } from '../../../../test/chromium'
+import { launchChromium, settleAll } from '../../../../test/chromium'
 
 const PAGE_URL = 'https://shop.example/'
 const BUNDLE_URL = 'https://shop.example/analytics.js'
@@ -72,7 +72,11 @@ describe('Convertro (device mode) in headless Chromium', () => {
   let script: string
 
   beforeAll(async () => {
-    ;[browser, script] = await Promise.all([launchChromium(), bundle()])
+    // A browser that started is kept even when bundling fails, so afterAll closes it.
+    await settleAll([
+      launchChromium().then((started) => void (browser = started)),
+      bundle().then((bundled) => void (script = bundled))
+    ])
   })
 
   afterAll(async () => {
