@@ -49,7 +49,9 @@ async function main() {
   const started = Date.now()
   const host = machine()
   console.log(
-    `bench${smoke ? ' --smoke' : ''}: Node ${host.node}, ${host.cpus} × ${host.cpuModel}, load ${host.loadAverageAtStart.join(' ')}`
+    `bench${smoke ? ' --smoke' : ''}: Node ${host.node}, ${host.cpus} × ${
+      host.cpuModel
+    }, load ${host.loadAverageAtStart.join(' ')}`
   )
   if (!only || only === 'peer') ensurePeers()
 

@@ -1,4 +1,5 @@
-import { findChromium, reason, type ChromiumCandidates } from './chromium'
+import { findChromium, reason } from './chromium'
+import type { ChromiumCandidates } from './chromium'
 
 /** Candidates with made-up paths: `starts` maps each path that starts to its version; anything else fails. */
 function candidates(

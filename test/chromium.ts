@@ -1,6 +1,7 @@
 import fs from 'fs'
 import path from 'path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 
 /**
  * The Chromium the browser tests drive, chosen once per run (test/global-setup.ts) in this order:

@@ -9,7 +9,7 @@ nock.emitter.on(
   'no match',
   (request: { method?: string; href?: string; host?: string; options?: { href?: string } }) => {
     const href = request.href ?? request.options?.href ?? ''
-    if (isLoopback(href ? new URL(href).host : (request.host ?? ''))) return
+    if (isLoopback(href ? new URL(href).host : request.host ?? '')) return
     unanswered.push(`${request.method ?? 'GET'} ${href || String(request)}`)
   }
 )

@@ -68,7 +68,9 @@ export async function batch(cfg: Config): Promise<Row[]> {
         `${cfg.batchEvents} events: batch / single throughput`,
         ratios(latency.single, latency.batch),
         '×',
-        `${fmt(perSecond(median(latency.batch)))} vs ${fmt(perSecond(median(latency.single)))} events/s at ${BATCH_RTT_MS} ms round trip; ${batchConnections} connections opened by a timed batch (kept alive)`,
+        `${fmt(perSecond(median(latency.batch)))} vs ${fmt(
+          perSecond(median(latency.single))
+        )} events/s at ${BATCH_RTT_MS} ms round trip; ${batchConnections} connections opened by a timed batch (kept alive)`,
         { label: `≥ ${TARGET}×`, met: (ratio) => ratio >= TARGET }
       )
     ]

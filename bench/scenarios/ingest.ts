@@ -157,7 +157,7 @@ export async function ingest(cfg: Config): Promise<Row[]> {
         const { status, text } = await request(agent, url('/v1/batch'), body)
         if (status !== 200) throw new Error(`POST /v1/batch: ${status} ${text}`)
       })
-      for (const deadline = Date.now() + 60_000; ;) {
+      for (const deadline = Date.now() + 60_000; ; ) {
         const { counts } = await getJson<{ counts: Counts }>(agent, url('/ingest/events?limit=1'))
         if (counts.failed > 0 || counts.skipped > 0) throw new Error(`ingest: ${JSON.stringify(counts)}`)
         if (counts.sent === events.length) break
@@ -208,7 +208,11 @@ export async function ingest(cfg: Config): Promise<Row[]> {
         'POST /v1/batch / routeEvent throughput',
         ratios(latency.direct, latency.ingest),
         '×',
-        `${fmt(perSecond(median(latency.ingest)))} vs ${fmt(perSecond(median(latency.direct)))} events/s; ${events.length} events (${directCalls} calls) a round, batches of ${BATCH_SIZE}, ${BATCHES_IN_FLIGHT} in flight; journal ${fmt(journalBytes / 1024 ** 2)} MB a round; fdatasync ${fmt(median(syncs))} ms`,
+        `${fmt(perSecond(median(latency.ingest)))} vs ${fmt(perSecond(median(latency.direct)))} events/s; ${
+          events.length
+        } events (${directCalls} calls) a round, batches of ${BATCH_SIZE}, ${BATCHES_IN_FLIGHT} in flight; journal ${fmt(
+          journalBytes / 1024 ** 2
+        )} MB a round; fdatasync ${fmt(median(syncs))} ms`,
         { label: `≥ ${TARGET}×`, met: (ratio) => ratio >= TARGET }
       )
     ]

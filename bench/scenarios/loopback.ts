@@ -55,7 +55,9 @@ export async function loopback(cfg: Config): Promise<Row[]> {
         'ours / bare http.get throughput',
         ratios(latency.bare, latency.ours),
         '×',
-        `${fmt(oursRate)} vs ${fmt(bareRate)} events/s (floor ${fmt(floorRate)}); connections opened: ${collector.connections()}`,
+        `${fmt(oursRate)} vs ${fmt(bareRate)} events/s (floor ${fmt(
+          floorRate
+        )}); connections opened: ${collector.connections()}`,
         { label: `≥ ${TARGET}×`, met: (ratio) => ratio >= TARGET }
       ),
       figure(

@@ -38,7 +38,11 @@ export function memory(cfg: Config): Row[] {
       `heap growth, ${result.checkpoints[result.checkpoints.length - 1]} vs ${result.baselineEvents} events`,
       growth,
       'MB',
-      `${fmt(result.baseline / MB)} MB after ${result.baselineEvents}, ${fmt(result.heap[result.heap.length - 1] / MB)} MB after ${result.checkpoints[result.checkpoints.length - 1]}; checkpoints ${growth.map((g) => fmt(g)).join(', ')} MB; ${result.requests} requests answered`,
+      `${fmt(result.baseline / MB)} MB after ${result.baselineEvents}, ${fmt(
+        result.heap[result.heap.length - 1] / MB
+      )} MB after ${result.checkpoints[result.checkpoints.length - 1]}; checkpoints ${growth
+        .map((g) => fmt(g))
+        .join(', ')} MB; ${result.requests} requests answered`,
       { label: `≤ ${TARGET_MB} MB`, met: (value) => value <= TARGET_MB },
       last
     )

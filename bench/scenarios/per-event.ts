@@ -40,7 +40,9 @@ export async function perEvent(cfg: Config): Promise<Row[]> {
           `${action} / floor`,
           ratios(latency.ours, latency.floor),
           '×',
-          `${fmt(oursUs)} µs vs ${fmt(floorUs)} µs per event (${oursUs >= floorUs ? '+' : '−'}${fmt(Math.abs(oursUs - floorUs))} µs)`,
+          `${fmt(oursUs)} µs vs ${fmt(floorUs)} µs per event (${oursUs >= floorUs ? '+' : '−'}${fmt(
+            Math.abs(oursUs - floorUs)
+          )} µs)`,
           { label: `≤ ${TARGET}×`, met: (ratio) => ratio <= TARGET }
         )
       )

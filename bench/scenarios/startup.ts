@@ -35,7 +35,9 @@ function compileDefinition(): string {
 
 /** ms to require `specifier` in a fresh Node process (process start-up itself excluded). */
 function importTime(specifier: string): number {
-  const script = `const t = process.hrtime.bigint(); require(${JSON.stringify(specifier)}); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6))`
+  const script = `const t = process.hrtime.bigint(); require(${JSON.stringify(
+    specifier
+  )}); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6))`
   return Number(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' }))
 }
 

@@ -221,8 +221,8 @@ export function plainDecimal(value: Json): string | undefined {
       point <= 0
         ? `0.${'0'.repeat(-point)}${digits}`
         : point >= digits.length
-          ? digits + '0'.repeat(point - digits.length)
-          : `${digits.slice(0, point)}.${digits.slice(point)}`
+        ? digits + '0'.repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`
     return (value < 0 ? '-' : '') + unsigned
   }
   if (typeof value !== 'string') return undefined

@@ -211,7 +211,10 @@ export async function check(c: Case, definition = Definition): Promise<string[]>
       error === undefined
         ? `result ${JSON.stringify(result, short)}`
         : `error ${(error as Error)?.name}: ${(error as Error)?.message}`
-    return `expected one of ${JSON.stringify(perEvent, short)}; sent ${JSON.stringify(requests, short)}; ${outcome.slice(0, 2000)}`
+    return `expected one of ${JSON.stringify(perEvent, short)}; sent ${JSON.stringify(
+      requests,
+      short
+    )}; ${outcome.slice(0, 2000)}`
   }
 
   if (!c.batch) {

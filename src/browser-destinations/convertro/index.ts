@@ -44,7 +44,9 @@ export const destination: BrowserDestinationDefinition<Settings, void> = {
     await resolveWhen(() => isReady() || Date.now() >= deadline, READY_POLL_MS)
     if (!isReady()) {
       throw new IntegrationError(
-        `Convertro's live.js (${url}) loaded but did not become ready within ${READY_TIMEOUT_MS / 1000} s: window.$CVO.trackEvent is not a function. Check the account setting.`,
+        `Convertro's live.js (${url}) loaded but did not become ready within ${
+          READY_TIMEOUT_MS / 1000
+        } s: window.$CVO.trackEvent is not a function. Check the account setting.`,
         'CONVERTRO_NOT_READY',
         408
       )

@@ -1,6 +1,7 @@
 import nock from 'nock'
 import type { SegmentEvent, Subscription } from '@segment/actions-core'
-import { loadServerDestination, type ServerDestination } from '../destinations'
+import { loadServerDestination } from '../destinations'
+import type { ServerDestination } from '../destinations'
 import { routeBatch } from '../routing/route-batch'
 import { presetSubscriptions } from '../routing/subscriptions'
 import { SAMPLE_EVENTS } from '../lib/samples'

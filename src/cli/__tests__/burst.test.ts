@@ -1,5 +1,6 @@
 import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
-import { serve, type Served } from './helpers'
+import { serve } from './helpers'
+import type { Served } from './helpers'
 
 // 10,000 action calls, each making a real call to the collector: about a minute on a busy 2-core machine.
 jest.setTimeout(300_000)

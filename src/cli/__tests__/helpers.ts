@@ -1,4 +1,5 @@
-import { execFile, spawn, type ChildProcess } from 'child_process'
+import { execFile, spawn } from 'child_process'
+import type { ChildProcess } from 'child_process'
 import fs from 'fs'
 import os from 'os'
 import path from 'path'

@@ -1,16 +1,9 @@
 import fs from 'fs'
 import zlib from 'zlib'
-import { createServer, type IncomingMessage, type ServerResponse } from 'http'
-import {
-  cli,
-  ingestServer,
-  ingestView,
-  settled as settledView,
-  tempFile,
-  type IngestView,
-  type IngestedEvent,
-  type Served
-} from './helpers'
+import { createServer } from 'http'
+import type { IncomingMessage, ServerResponse } from 'http'
+import { cli, ingestServer, ingestView, settled as settledView, tempFile } from './helpers'
+import type { IngestView, IngestedEvent, Served } from './helpers'
 
 // Each server is its own process, started from TypeScript sources.
 jest.setTimeout(90_000)

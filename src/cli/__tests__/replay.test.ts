@@ -7,7 +7,8 @@ import { defaultValues } from '@segment/actions-core'
 import { loadServerDestination } from '../destinations'
 import { SAMPLE_EVENTS } from '../lib/samples'
 import { DEFAULT_RETRY } from '../lib/retry'
-import { PROJECT_ROOT, cli, stubConvertro, tempFile, type Run } from './helpers'
+import { PROJECT_ROOT, cli, stubConvertro, tempFile } from './helpers'
+import type { Run } from './helpers'
 
 // Each case starts the CLI as its own process.
 jest.setTimeout(60_000)
@@ -123,7 +124,9 @@ describe('replay', () => {
       // The anonymous identify is refused by the action: nothing sent, and it is the one failure.
       const failed = file.replace(/\.jsonl$/, '.failed.jsonl')
       expect(stderr.trimEnd().split('\n')).toEqual([
-        `replay: line 2 (messageId ${anonymous.messageId as string}): Identify User: Missing user id: Convertro requires \`id\` on this call. (PAYLOAD_VALIDATION_FAILED). Segment would not retry this event.`,
+        `replay: line 2 (messageId ${
+          anonymous.messageId as string
+        }): Identify User: Missing user id: Convertro requires \`id\` on this call. (PAYLOAD_VALIDATION_FAILED). Segment would not retry this event.`,
         `replay: 1 failed event(s) in ${failed}: replay it to try them again`
       ])
       expect(fs.readFileSync(failed, 'utf8')).toBe(jsonl([anonymous]))
@@ -333,7 +336,9 @@ describe('replay', () => {
     expect(stdout).toBe('replay: 1 events, 3 requests, 0 skipped, 1 failed\n')
     expect(code).toBe(1)
     expect(stderr.split('\n')[0]).toBe(
-      `replay: line 1 (messageId ${signedUp.messageId as string}): Track Event: Convertro answered 503: answer 3 (RETRYABLE_ERROR). Segment would retry this event. Gave up after 2 retries.`
+      `replay: line 1 (messageId ${
+        signedUp.messageId as string
+      }): Track Event: Convertro answered 503: answer 3 (RETRYABLE_ERROR). Segment would retry this event. Gave up after 2 retries.`
     )
     expect(convertro.paths).toHaveLength(3)
   })
@@ -521,7 +526,9 @@ describe('replay of 100,000 events', () => {
       // Streaming keeps memory flat: far below the file's size plus what a run holds at once.
       expect(Number(peakMb)).toBeLessThan(400)
       console.log(
-        `replay of ${EVENTS} events (${requests} requests): ${seconds.toFixed(1)} s, ${perSecond} events/s, peak memory ${peakMb} MB`
+        `replay of ${EVENTS} events (${requests} requests): ${seconds.toFixed(
+          1
+        )} s, ${perSecond} events/s, peak memory ${peakMb} MB`
       )
       expect(fs.existsSync(path.join(dir, 'events.failed.jsonl'))).toBe(false)
     } finally {

@@ -1,21 +1,14 @@
 import fs from 'fs'
 import os from 'os'
 import path from 'path'
-import { createServer, type Server } from 'http'
+import { createServer } from 'http'
+import type { Server } from 'http'
 import { build } from 'esbuild'
 import type { Browser } from 'playwright-core'
 import type { AnalyticsBrowser, Context } from '@segment/analytics-next'
 import { launchChromium, settleAll } from '../../../test/chromium'
-import {
-  PROJECT_ROOT,
-  convertroRequest,
-  outcomes,
-  serveTrackingApi,
-  sortedRequests,
-  type ConvertroRequest,
-  type IngestView,
-  type TrackingServer
-} from './helpers'
+import { PROJECT_ROOT, convertroRequest, outcomes, serveTrackingApi, sortedRequests } from './helpers'
+import type { ConvertroRequest, IngestView, TrackingServer } from './helpers'
 
 // A server process, a bundle of analytics.js and a real browser: slow to start on a busy machine.
 jest.setTimeout(60_000)
@@ -159,10 +152,12 @@ describe('Segment’s browser SDK (analytics-next) in Chromium sending to serve'
   function expectedCalls(view: IngestView, id: string, device: string, calls: [string, Record<string, string>][]) {
     const event = view.events.find((e) => e.id === id)
     const ts = String(Math.trunc(Date.parse(event?.event.timestamp ?? '') / 1000))
-    return calls.map(([kind, extra]): ConvertroRequest => ({
-      path: `/api/${kind}/acme/1/`,
-      query: { sid: device, ts, cua: USER_AGENT, ...extra }
-    }))
+    return calls.map(
+      ([kind, extra]): ConvertroRequest => ({
+        path: `/api/${kind}/acme/1/`,
+        query: { sid: device, ts, cua: USER_AGENT, ...extra }
+      })
+    )
   }
 
   /** The run's events, each with its status and calls. */

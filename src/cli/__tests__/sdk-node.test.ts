@@ -1,12 +1,7 @@
-import { Analytics, type IdentifyParams, type TrackParams } from '@segment/analytics-node'
-import {
-  convertroRequest,
-  outcomes,
-  serveTrackingApi,
-  sortedRequests,
-  type ConvertroRequest,
-  type TrackingServer
-} from './helpers'
+import { Analytics } from '@segment/analytics-node'
+import type { IdentifyParams, TrackParams } from '@segment/analytics-node'
+import { convertroRequest, outcomes, serveTrackingApi, sortedRequests } from './helpers'
+import type { ConvertroRequest, TrackingServer } from './helpers'
 
 // Two server processes and Segment's own Node SDK sending to them: slow to start on a busy machine.
 jest.setTimeout(60_000)

@@ -2,7 +2,8 @@ import fs from 'fs'
 import path from 'path'
 import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
 import { request } from 'http'
-import { copyProject, http, serve, stubConvertro, tempFile, type Served } from './helpers'
+import { copyProject, http, serve, stubConvertro, tempFile } from './helpers'
+import type { Served } from './helpers'
 
 // Each server is its own process, started from TypeScript sources.
 jest.setTimeout(60_000)

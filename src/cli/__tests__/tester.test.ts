@@ -3,7 +3,8 @@ import path from 'path'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium } from '../../../test/chromium'
 import { SAMPLE_SETTINGS } from '../lib/samples'
-import { PROJECT_ROOT, http, serve, stubConvertro, tempFile, type Served } from './helpers'
+import { PROJECT_ROOT, http, serve, stubConvertro, tempFile } from './helpers'
+import type { Served } from './helpers'
 
 // A server process and a real browser: slow to start on a busy machine.
 jest.setTimeout(90_000)

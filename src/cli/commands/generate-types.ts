@@ -2,11 +2,13 @@ import fs from 'fs'
 import path from 'path'
 import prettier from 'prettier'
 import { compile } from 'json-schema-to-typescript'
+import type { Options as CompileOptions } from 'json-schema-to-typescript'
 import type { JSONSchema4 } from 'json-schema'
 import type { Command } from 'commander'
 import { fieldsToJsonSchema } from '@segment/actions-core'
 import { destinationDirs, destinationSources, forgetDestinations, loadDefinition } from '../destinations'
-import { settingsOf, type Fields } from '../lib/definition'
+import { settingsOf } from '../lib/definition'
+import type { Fields } from '../lib/definition'
 import { PROJECT_ROOT } from '../lib/paths'
 import { watchSources } from '../lib/watch'
 
@@ -25,7 +27,7 @@ function stripExtras(schema: JSONSchema4): JSONSchema4 {
   return copy
 }
 
-async function generate(fields: Fields, name: string, style: prettier.Options): Promise<string> {
+async function generate(fields: Fields, name: string, style: CompileOptions['style']): Promise<string> {
   const schema = stripExtras(fieldsToJsonSchema(fields, { tsType: true }) as JSONSchema4)
   return compile(schema, name, { bannerComment: BANNER, style })
 }
@@ -33,7 +35,8 @@ async function generate(fields: Fields, name: string, style: prettier.Options): 
 /** Every generated-types.ts file of one destination, keyed by path, with its expected content. */
 async function typesFor(dir: string): Promise<Map<string, string>> {
   const definition = await loadDefinition(dir)
-  const style = (await prettier.resolveConfig(path.join(dir, 'index.ts'))) ?? {}
+  // The project's formatting options; its plugins are of no use to the compiler's own formatter.
+  const { plugins: _plugins, ...style } = (await prettier.resolveConfig(path.join(dir, 'index.ts'))) ?? {}
   const files = new Map<string, string>()
   files.set(path.join(dir, 'generated-types.ts'), await generate(settingsOf(definition), 'Settings', style))
   for (const [key, action] of Object.entries(definition.actions)) {

@@ -2,8 +2,10 @@ import type { Command } from 'commander'
 import { defaultValues, isObject } from '@segment/actions-core'
 import type { Subscription } from '@segment/actions-core'
 import { parseFql, validate as matches } from '@segment/destination-subscriptions'
-import { loadServerDestination, type ServerDestination } from '../destinations'
-import { settingsOf, type Fields } from '../lib/definition'
+import { loadServerDestination } from '../destinations'
+import type { ServerDestination } from '../destinations'
+import { settingsOf } from '../lib/definition'
+import type { Fields } from '../lib/definition'
 import { fqlProblem, fqlString } from '../lib/fql'
 import { readJson } from '../lib/io'
 import { presetSubscriptions } from '../routing/subscriptions'
@@ -43,7 +45,9 @@ function migrateSettings(
   if (typeof settings.hybridAttributionModel === 'string') {
     settings.hybridAttributionModel = settings.hybridAttributionModel === 'true'
     warnings.push(
-      `hybridAttributionModel was the string "${String(classic.hybridAttributionModel)}": read as ${settings.hybridAttributionModel}`
+      `hybridAttributionModel was the string "${String(classic.hybridAttributionModel)}": read as ${
+        settings.hybridAttributionModel
+      }`
     )
   }
   for (const [key, field] of Object.entries(fields)) {

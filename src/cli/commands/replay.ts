@@ -3,15 +3,20 @@ import path from 'path'
 import { once } from 'events'
 import type { Command } from 'commander'
 import type { JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
-import { loadServerDestination, type ServerDestination } from '../destinations'
-import { openEvents, type EventRecord, type EventSource } from '../lib/event-files'
+import { loadServerDestination } from '../destinations'
+import type { ServerDestination } from '../destinations'
+import { openEvents } from '../lib/event-files'
+import type { EventRecord, EventSource } from '../lib/event-files'
 import type { ErrorOutput } from '../lib/exchanges'
 import { count, wholeNumber } from '../lib/options'
-import { startProgress, type Progress } from '../lib/progress'
-import { DEFAULT_RETRY, backoff, sleep, type RetryPolicy } from '../lib/retry'
+import { startProgress } from '../lib/progress'
+import type { Progress } from '../lib/progress'
+import { DEFAULT_RETRY, backoff, sleep } from '../lib/retry'
+import type { RetryPolicy } from '../lib/retry'
 import { interceptRequests } from '../lib/run'
 import { SAMPLE_SETTINGS } from '../lib/samples'
-import { routeBatch, type EventOutcome } from '../routing/route-batch'
+import { routeBatch } from '../routing/route-batch'
+import type { EventOutcome } from '../routing/route-batch'
 import { skipReason } from '../routing/route-event'
 import { checkSettings, readSettings, withDomain } from '../routing/settings'
 import { presetSubscriptions, readSubscriptions } from '../routing/subscriptions'
@@ -56,10 +61,7 @@ class FailedFile {
   private out?: fs.WriteStream
   private readonly writing: string
 
-  constructor(
-    readonly file: string,
-    input: string
-  ) {
+  constructor(readonly file: string, input: string) {
     const rereading = input !== '-' && path.resolve(input) === path.resolve(file)
     this.writing = rereading ? `${file}.${process.pid}.partial` : file
   }

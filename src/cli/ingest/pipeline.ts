@@ -1,8 +1,11 @@
 import type { JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
 import type { Definition } from '../lib/definition'
-import { backoff, sleep, type RetryPolicy } from '../lib/retry'
-import { routeEvent, skipReason, type SubscriptionOutcome } from '../routing/route-event'
-import { Journal, type JournalRecord, type StoredOutcome, type StoredSubscription } from './journal'
+import { backoff, sleep } from '../lib/retry'
+import type { RetryPolicy } from '../lib/retry'
+import { routeEvent, skipReason } from '../routing/route-event'
+import type { SubscriptionOutcome } from '../routing/route-event'
+import { Journal } from './journal'
+import type { JournalRecord, StoredOutcome, StoredSubscription } from './journal'
 
 export interface IngestOptions {
   journal: string

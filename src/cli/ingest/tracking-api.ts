@@ -37,10 +37,7 @@ export interface TrackingApiOptions {
 
 /** A refused request: its status and what to tell the sender. */
 class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    message: string
-  ) {
+  constructor(readonly status: number, message: string) {
     super(message)
   }
 }
@@ -110,7 +107,7 @@ function eventsOf(call: string, body: Record<string, unknown>, receivedAt: strin
             : `ingest-${crypto.randomUUID()}`,
         timestamp: event.timestamp ?? event.originalTimestamp ?? receivedAt,
         receivedAt
-      }) as unknown as SegmentEvent
+      } as unknown as SegmentEvent)
   )
 }
 

@@ -1,7 +1,8 @@
 import { Destination, defaultValues } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import type { Definition } from './definition'
-import { describeError, summarize, type ErrorOutput, type Exchange } from './exchanges'
+import { describeError, summarize } from './exchanges'
+import type { ErrorOutput, Exchange } from './exchanges'
 
 export interface ActionInput {
   payload: JSONObject | JSONObject[]

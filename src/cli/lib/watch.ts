@@ -1,4 +1,5 @@
-import { watch, type FSWatcher } from 'chokidar'
+import { watch } from 'chokidar'
+import type { FSWatcher } from 'chokidar'
 
 /**
  * Watches source folders and calls `onChange` once per burst of changes (an editor's save is often

@@ -2,7 +2,8 @@ import { Destination, isObject } from '@segment/actions-core'
 import type { JSONObject, Result, SegmentEvent, Subscription } from '@segment/actions-core'
 import { parseFql, validate as matches } from '@segment/destination-subscriptions'
 import type { DestinationRules, ServerDestination } from '../destinations'
-import { describeError, type ErrorOutput } from '../lib/exchanges'
+import { describeError } from '../lib/exchanges'
+import type { ErrorOutput } from '../lib/exchanges'
 import { withSubscriptions } from './route-event'
 type MultiStatusEntry = NonNullable<Result['multistatus']>[number]
 
@@ -63,8 +64,9 @@ async function routeSubscription(
     // The whole call failed: every event the subscription takes failed with it.
     const query = parseFql(subscription.subscribe)
     const failure = describeError(error)
-    const outcomes = events.map((event): EventOutcome =>
-      matches(query, event) ? { result: 'failed', urls: [], error: failure } : { result: 'unmatched' }
+    const outcomes = events.map(
+      (event): EventOutcome =>
+        matches(query, event) ? { result: 'failed', urls: [], error: failure } : { result: 'unmatched' }
     )
     return { outcomes, requests: destination.responses.length }
   }

@@ -1,7 +1,8 @@
 import { Destination, isObject } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
 import type { Definition } from '../lib/definition'
-import { describeError, summarize, type ErrorOutput, type Exchange } from '../lib/exchanges'
+import { describeError, summarize } from '../lib/exchanges'
+import type { ErrorOutput, Exchange } from '../lib/exchanges'
 
 /** The destination's name in a Segment event's Integrations object. */
 export const INTEGRATION_NAME = 'Convertro'

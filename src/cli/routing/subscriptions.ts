@@ -1,6 +1,7 @@
 import { defaultValues, isObject } from '@segment/actions-core'
 import type { JSONObject, Subscription } from '@segment/actions-core'
-import { hasAction, type AnyDefinition } from '../lib/definition'
+import { hasAction } from '../lib/definition'
+import type { AnyDefinition } from '../lib/definition'
 import { fqlProblem } from '../lib/fql'
 import { readJson } from '../lib/io'
 

@@ -49,11 +49,7 @@ const isWildcard = (host: string) => host === '0.0.0.0' || host === '::'
 class Binding {
   port: number
 
-  constructor(
-    readonly host: string,
-    port: number,
-    private readonly source: DestinationSource
-  ) {
+  constructor(readonly host: string, port: number, private readonly source: DestinationSource) {
     this.port = port
   }
 

@@ -27,10 +27,7 @@ const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 export class Collector {
   private readonly requests: CollectedRequest[] = []
 
-  constructor(
-    readonly file: string,
-    log: (line: string) => void
-  ) {
+  constructor(readonly file: string, log: (line: string) => void) {
     fs.mkdirSync(path.dirname(file), { recursive: true })
     if (!fs.existsSync(file)) return
     let skipped = false

@@ -1,11 +1,6 @@
 import path from 'path'
-import {
-  destinationSources,
-  forgetDestinations,
-  loadServerDestination,
-  type DestinationRules,
-  type ServerDestination
-} from '../destinations'
+import { destinationSources, forgetDestinations, loadServerDestination } from '../destinations'
+import type { DestinationRules, ServerDestination } from '../destinations'
 import type { Definition } from '../lib/definition'
 import { PROJECT_ROOT } from '../lib/paths'
 import { watchSources } from '../lib/watch'

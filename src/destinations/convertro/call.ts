@@ -7,7 +7,7 @@ import { chooseAmount, isAmount } from '../../shared/convertro-rules'
 
 // Payload → call: the query of one Convertro GET, with its values formatted as Convertro reads them.
 
-export type CallKind = (typeof CALL_KINDS)[number]
+export type CallKind = typeof CALL_KINDS[number]
 
 /** The query string of a Convertro call, with Convertro's wire names. Absent keys are not sent. */
 export interface ConvertroQuery {

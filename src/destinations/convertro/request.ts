@@ -92,7 +92,7 @@ function exchange(answers: ModifiedResponse[]) {
 }
 
 function errorEntry(error: unknown, answers: ModifiedResponse[]) {
-  const status = error instanceof IntegrationError || error instanceof RetryableError ? (error.status ?? 500) : 500
+  const status = error instanceof IntegrationError || error instanceof RetryableError ? error.status ?? 500 : 500
   const code = (error as { code?: string }).code
   const last = answers[answers.length - 1]
   return {

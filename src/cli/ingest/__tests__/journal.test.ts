@@ -2,12 +2,13 @@ import fs from 'fs'
 import os from 'os'
 import path from 'path'
 import type { SegmentEvent } from '@segment/actions-core'
-import { Journal, type JournalRecord } from '../journal'
+import { Journal } from '../journal'
+import type { JournalRecord } from '../journal'
 import { IngestPipeline } from '../pipeline'
 import { DEFAULT_RETRY } from '../../lib/retry'
 
 const temp = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'journal-')), 'ingest.jsonl')
-const event = (id: string) => ({ type: 'track', event: 'E', userId: 'u', messageId: id }) as SegmentEvent
+const event = (id: string) => ({ type: 'track', event: 'E', userId: 'u', messageId: id } as SegmentEvent)
 const accepted = (id: string): JournalRecord => ({
   t: 'accepted',
   id,
@@ -35,13 +36,12 @@ describe('Journal', () => {
     // A full disk: part of the text reaches the file, then the write fails.
     const handle = Object.getPrototypeOf(await fs.promises.open(file, 'r')) as fs.promises.FileHandle
     const writeFile = handle.writeFile
-    const spy = jest.spyOn(handle, 'writeFile').mockImplementationOnce(async function (
-      this: fs.promises.FileHandle,
-      text
-    ) {
-      await writeFile.call(this, String(text).slice(0, 20))
-      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
-    })
+    const spy = jest
+      .spyOn(handle, 'writeFile')
+      .mockImplementationOnce(async function (this: fs.promises.FileHandle, text) {
+        await writeFile.call(this, String(text).slice(0, 20))
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+      })
     await expect(journal.append(accepted('b'))).rejects.toThrow('ENOSPC')
     spy.mockRestore()
     await journal.append(accepted('c'))

@@ -223,7 +223,9 @@ function outcomeOf(entry) {
     case 'processing':
       return 'sending…'
     case 'retrying':
-      return `attempt ${entry.attempts} failed, next try at ${timeOf(entry.retryAt)}: ${entry.reason ?? firstError(entry)}`
+      return `attempt ${entry.attempts} failed, next try at ${timeOf(entry.retryAt)}: ${
+        entry.reason ?? firstError(entry)
+      }`
     case 'sent':
       return `${matched.map((s) => s.name).join(', ')}: ${requests.length} request(s), answered ${answers}`
     default:
@@ -343,8 +345,9 @@ async function refreshEvents() {
 
 function showSdkHint() {
   $('sdk-node').textContent = `new Analytics({ writeKey: 'any', host: '${location.origin}' })`
-  $('sdk-browser').textContent =
-    `integrations: { 'Segment.io': { apiHost: '${location.host}/v1', protocol: '${location.protocol.slice(0, -1)}' } }`
+  $('sdk-browser').textContent = `integrations: { 'Segment.io': { apiHost: '${
+    location.host
+  }/v1', protocol: '${location.protocol.slice(0, -1)}' } }`
 }
 
 async function start() {

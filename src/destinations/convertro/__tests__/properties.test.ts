@@ -14,7 +14,7 @@ type Perform = ActionDefinition<Settings, Record<string, unknown>>['perform']
 
 /** The definition with trackEvent's perform replaced. */
 function withTrackEvent(perform: Perform): DestinationDefinition<Settings> {
-  const trackEvent = { ...Definition.actions.trackEvent, perform } as (typeof Definition.actions)['trackEvent']
+  const trackEvent = { ...Definition.actions.trackEvent, perform } as typeof Definition.actions['trackEvent']
   return { ...Definition, actions: { ...Definition.actions, trackEvent } }
 }
 
