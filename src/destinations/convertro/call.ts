@@ -1,4 +1,3 @@
-import Big from 'big.js'
 import { PayloadValidationError } from '@segment/actions-core'
 import type { CALL_KINDS } from './constants'
 import type { contextFields } from './fields'
@@ -42,9 +41,22 @@ export interface ConvertroCall {
 /** The fields every action maps from the event's device context, as every action's Payload has them. */
 export type EventContext = Pick<IdentifyUserPayload, keyof typeof contextFields>
 
+// A decimal as JavaScript writes it: `String(50.99)`, `String(1e21)` (exponent form) or a decimal literal.
+const NUMERAL = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/
+
 /** A number or a plain decimal string as a plain decimal string (never exponent form); anything else is absent. */
 export function toDecimal(value: unknown): string | undefined {
-  return isAmount(value) ? new Big(value).toFixed() : undefined
+  if (!isAmount(value)) return undefined
+  const [, sign, whole, fraction = '', exponent = '0'] = NUMERAL.exec(String(value)) as RegExpExecArray
+  // Written out digit by digit, so no digit of a long decimal string is lost to floating point.
+  const digits = whole + fraction
+  const point = whole.length + Number(exponent)
+  const padded = point <= 0 ? '0'.repeat(1 - point) + digits : digits.padEnd(point, '0')
+  const at = Math.max(point, 1)
+  const integer = padded.slice(0, at).replace(/^0+(?=\d)/, '')
+  const decimals = padded.slice(at).replace(/0+$/, '')
+  const text = decimals ? `${integer}.${decimals}` : integer
+  return text === '0' ? text : sign + text
 }
 
 /** The first of the values that is a number, as a plain decimal; Convertro's default value is 1. */

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit'
 import {
   ErrorCodes,
   IntegrationError,
@@ -111,20 +110,21 @@ function errorEntry(error: unknown, answers: ModifiedResponse[]) {
  */
 export async function sendBatch<P>(request: RequestClient, settings: Settings, payloads: P[], build: CallBuilder<P>) {
   const endpoint = resolveEndpoint(settings)
-  const limit = pLimit(BATCH_CONCURRENCY)
   const results = new MultiStatusResponse()
-  await Promise.all(
-    payloads.map((payload, index) =>
-      limit(async () => {
-        const answers: ModifiedResponse[] = []
-        try {
-          await sendCalls(request, endpoint, build(payload, settings), answers)
-          results.setSuccessResponseAtIndex(index, { status: answers[answers.length - 1].status, ...exchange(answers) })
-        } catch (error) {
-          results.setErrorResponseAtIndex(index, errorEntry(error, answers))
-        }
-      })
-    )
-  )
+  const sendAt = async (index: number) => {
+    const answers: ModifiedResponse[] = []
+    try {
+      await sendCalls(request, endpoint, build(payloads[index], settings), answers)
+      results.setSuccessResponseAtIndex(index, { status: answers[answers.length - 1].status, ...exchange(answers) })
+    } catch (error) {
+      results.setErrorResponseAtIndex(index, errorEntry(error, answers))
+    }
+  }
+  // A few senders take the events in order, each the next one not yet taken.
+  let next = 0
+  const sender = async () => {
+    while (next < payloads.length) await sendAt(next++)
+  }
+  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, payloads.length) }, sender))
   return results
 }

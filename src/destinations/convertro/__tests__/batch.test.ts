@@ -1,7 +1,9 @@
+import nock from 'nock'
 import { createTestIntegration } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import Destination from '../index'
-import { CONTEXT, SETTINGS, expected, recordConvertroCalls, sorted, testEvent } from './helpers'
+import { BATCH_CONCURRENCY } from '../constants'
+import { CONTEXT, ORIGIN, SETTINGS, expected, recordConvertroCalls, sorted, testEvent } from './helpers'
 
 const testDestination = createTestIntegration(Destination)
 
@@ -86,5 +88,29 @@ describe('Convertro batches', () => {
       },
       { status: 200, sent: { urls: [url('ok-2', 'sale')] }, body: 'OK' }
     ])
+  })
+
+  it('sends at most BATCH_CONCURRENCY events at once, and every event of a larger batch', async () => {
+    let inFlight = 0
+    let most = 0
+    const eids: string[] = []
+    nock(ORIGIN)
+      .persist()
+      .get(() => true)
+      .reply((uri, _body, answer) => {
+        eids.push(new URL(uri, ORIGIN).searchParams.get('eid') ?? '')
+        most = Math.max(most, ++inFlight)
+        setTimeout(() => {
+          inFlight -= 1
+          answer(null, [200, 'OK'])
+        }, 5)
+      })
+    const events = Array.from({ length: 25 }, (_, i) => order({ order_id: `order-${i}` }))
+    await testDestination.testBatchAction('orderCompleted', { events, settings: SETTINGS, useDefaultMappings: true })
+
+    expect(BATCH_CONCURRENCY).toBe(10)
+    expect(most).toBe(BATCH_CONCURRENCY)
+    expect(eids.sort()).toEqual(events.map((_, i) => `order-${i}`).sort())
+    expect(testDestination.results[0].multistatus?.map((entry) => entry.status)).toEqual(events.map(() => 200))
   })
 })
