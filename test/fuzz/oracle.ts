@@ -145,7 +145,9 @@ function mapFields(action: ActionKey, event: Json, batch: boolean): Fields | 'sc
     }
     fields.objects[key] = object
   }
-  return rejected ? 'schema' : fields
+  // Fields declared `required` that the mapping left without a value fail the framework's validation.
+  const missing = fields.timestamp === undefined || (action === 'trackEvent' && fields.strings.event_type === undefined)
+  return rejected || missing ? 'schema' : fields
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import type { InputField } from '@segment/actions-core'
 
-// Presence is checked when the call is built, not with `required: true`: the schema check would throw
-// a generic validation error, where the contract wants a PayloadValidationError naming Convertro's parameter.
+// The device id's presence is checked when the call is built, not with `required: true`: the schema check
+// would throw a generic validation error, where the contract wants a PayloadValidationError naming `sid`.
 
 export const device_id: InputField = {
   label: 'Device ID',
@@ -14,6 +14,7 @@ export const timestamp: InputField = {
   label: 'Timestamp',
   description: 'When the event happened. Sent as whole Unix seconds (`ts`), truncated.',
   type: 'datetime',
+  required: true,
   default: { '@path': '$.timestamp' }
 }
 

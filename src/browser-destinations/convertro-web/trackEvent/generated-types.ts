@@ -4,7 +4,7 @@ export interface Payload {
   /**
    * The Convertro event type (pushed as `type`). Defaults to the Segment event name.
    */
-  event_type?: string
+  event_type: string
   /**
    * The order id (pushed as `id`).
    */

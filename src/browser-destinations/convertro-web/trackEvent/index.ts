@@ -15,6 +15,7 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
       label: 'Convertro Event Type',
       description: 'The Convertro event type (pushed as `type`). Defaults to the Segment event name.',
       type: 'string',
+      required: true,
       default: { '@path': '$.event' }
     },
     order_id,

@@ -18,7 +18,7 @@ export interface Payload {
   /**
    * When the event happened. Sent as whole Unix seconds (`ts`), truncated.
    */
-  timestamp?: string | number
+  timestamp: string | number
   /**
    * User agent of the device (sent as `cua`).
    */

@@ -4,7 +4,7 @@ export interface Payload {
   /**
    * The Convertro event type (sent as `typ`). Defaults to the Segment event name.
    */
-  event_type?: string
+  event_type: string
   /**
    * `revenue` is sent as the event value (`val`) when it is a number or a numeric string such as "50.99"; otherwise the value is 1. Read as sent, so a non-numeric value falls back instead of failing the event.
    */
@@ -22,7 +22,7 @@ export interface Payload {
   /**
    * When the event happened. Sent as whole Unix seconds (`ts`), truncated.
    */
-  timestamp?: string | number
+  timestamp: string | number
   /**
    * User agent of the device (sent as `cua`).
    */

@@ -23,6 +23,7 @@ const action: ActionDefinition<Settings, Payload> = {
       label: 'Convertro Event Type',
       description: 'The Convertro event type (sent as `typ`). Defaults to the Segment event name.',
       type: 'string',
+      required: true,
       default: { '@path': '$.event' }
     },
     value: {

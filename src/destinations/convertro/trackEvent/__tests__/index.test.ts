@@ -93,29 +93,31 @@ describe('Convertro.trackEvent', () => {
     expect(calls.map((call) => call.query.ts)).toEqual(['1709634030'])
   })
 
-  it('rejects an event whose Convertro event type maps to nothing, naming typ, and sends nothing', async () => {
+  // Both fields are declared required, so Segment's UI and its generated test data treat them as such.
+  it.each([
+    ['event_type', { event_type: { '@path': '$.properties.convertro_type' } }],
+    ['timestamp', { timestamp: { '@path': '$.properties.happened_at' } }]
+  ])('rejects an event whose %s maps to nothing, naming the field, and sends nothing', async (field, mapping) => {
     const calls = recordConvertroCalls()
     const result = testDestination.testAction('trackEvent', {
       event: testEvent({ type: 'track', event: 'Signed Up' }),
       settings: SETTINGS,
-      mapping: { event_type: { '@path': '$.properties.convertro_type' } },
+      mapping,
+      useDefaultMappings: true
+    })
+    await expect(result).rejects.toThrow(`The root value is missing the required field '${field}'.`)
+    expect(calls).toEqual([])
+  })
+
+  it('rejects an event type of only spaces, naming typ, and sends nothing', async () => {
+    const calls = recordConvertroCalls()
+    const result = testDestination.testAction('trackEvent', {
+      event: testEvent({ type: 'track', event: '   ' }),
+      settings: SETTINGS,
       useDefaultMappings: true
     })
     await expect(result).rejects.toThrow(PayloadValidationError)
     await expect(result).rejects.toThrow('Missing event type: Convertro requires `typ` on this call.')
-    expect(calls).toEqual([])
-  })
-
-  it('rejects an event whose timestamp maps to nothing, naming ts, and sends nothing', async () => {
-    const calls = recordConvertroCalls()
-    const result = testDestination.testAction('trackEvent', {
-      event: testEvent({ type: 'track', event: 'Signed Up' }),
-      settings: SETTINGS,
-      mapping: { timestamp: { '@path': '$.properties.happened_at' } },
-      useDefaultMappings: true
-    })
-    await expect(result).rejects.toThrow(PayloadValidationError)
-    await expect(result).rejects.toThrow('Missing or invalid timestamp: Convertro requires `ts` on every call.')
     expect(calls).toEqual([])
   })
 
