@@ -41,6 +41,11 @@ const COMMANDS: [name: string, summary: string, load: () => Promise<CommandModul
     () => import('./commands/migrate')
   ],
   [
+    'export',
+    'Write both destinations into a checkout of Segment’s monorepo (segmentio/action-destinations), for a pull request.',
+    () => import('./commands/export')
+  ],
+  [
     'replay',
     'Send a file of Segment events through the destination’s subscriptions, as the ingest server routes them.',
     () => import('./commands/replay')

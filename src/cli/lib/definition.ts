@@ -6,7 +6,7 @@ export type Fields = Record<string, InputField | GlobalSetting>
 export type Definition = DestinationDefinition<JSONObject>
 
 /** Either mode's definition: a cloud one keeps its settings in `authentication.fields`, a browser one in `settings`. */
-export type AnyDefinition = Pick<Definition, 'name' | 'slug' | 'mode' | 'actions' | 'presets'> & {
+export type AnyDefinition = Pick<Definition, 'name' | 'slug' | 'mode' | 'description' | 'actions' | 'presets'> & {
   authentication?: Definition['authentication']
   settings?: Fields
 }
