@@ -128,7 +128,10 @@ describe('validate', () => {
       const { code, stdout } = await cli(['list-required-fields'], { cwd: dir })
       expect(code).toBe(0)
       expect(JSON.parse(stdout)).toMatchObject({
-        'actions-convertro': { settings: ['account', 'clientName', 'siteId', 'domain'], appInstalled: ['app_name'] }
+        'actions-convertro': {
+          settings: ['account', 'clientName', 'siteId', 'domain'],
+          appInstalled: ['app_name', 'timestamp']
+        }
       })
     })
   })
@@ -138,10 +141,17 @@ describe('list-required-fields', () => {
   it('prints the required settings and fields per destination as JSON', async () => {
     const { code, stdout } = await cli(['list-required-fields'])
     expect(code).toBe(0)
-    // The actions check their ids when building the call (to name Convertro's parameter), not with `required`.
+    // The event time and the event type are declared required; the actions check their ids when they build the
+    // call instead, so the error names Convertro's parameter.
     expect(JSON.parse(stdout)).toEqual({
-      'actions-convertro': { settings: ['account', 'clientName', 'siteId', 'domain'] },
-      'actions-convertro-web': { settings: ['account'] }
+      'actions-convertro': {
+        settings: ['account', 'clientName', 'siteId', 'domain'],
+        identifyUser: ['timestamp'],
+        trackEvent: ['event_type', 'timestamp'],
+        orderCompleted: ['timestamp'],
+        appInstalled: ['timestamp']
+      },
+      'actions-convertro-web': { settings: ['account'], trackEvent: ['event_type'] }
     })
   })
 })

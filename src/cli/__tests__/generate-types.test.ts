@@ -33,7 +33,7 @@ describe('generate:types', () => {
 
   it('fails --check on a stale file, naming it, and regenerates it without --check', async () => {
     const name = 'src/destinations/convertro/trackEvent/generated-types.ts'
-    const current = await staleFileFound(name, 'event_type?: string', 'event_type?: number')
+    const current = await staleFileFound(name, 'event_type: string', 'event_type: number')
 
     const write = await cli(['generate:types'], { cwd: dir })
     expect(write.code).toBe(0)
