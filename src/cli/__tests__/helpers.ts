@@ -58,13 +58,19 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-/** Starts `serve` on a free port (unless `args` name one) and resolves once it printed its URL. */
-export async function serve(args: string[] = [], cwd = PROJECT_ROOT): Promise<Served> {
+/**
+ * Starts `serve` on a free port (unless `args` name one, or `env` has a PORT) and resolves once it printed its URL.
+ */
+export async function serve(args: string[] = [], cwd = PROJECT_ROOT, env: NodeJS.ProcessEnv = {}): Promise<Served> {
   // Files of its own unless a test names them, so no test reads or takes up what another server (or a
   // developer's) kept.
   const own = (flag: string, name: string) => (args.includes(flag) ? [] : [flag, tempFile(name)])
   const files = [...own('--journal', 'ingest.jsonl'), ...own('--records', 'collector.jsonl')]
-  const child = spawn(path.join(cwd, 'bin/run'), ['serve', '--port', '0', ...files, ...args], { cwd })
+  const port = env.PORT === undefined ? ['--port', '0'] : []
+  const child = spawn(path.join(cwd, 'bin/run'), ['serve', ...port, ...files, ...args], {
+    cwd,
+    env: { ...process.env, ...env }
+  })
   let output = ''
   const waiters: (() => void)[] = []
   const append = (chunk: Buffer) => {

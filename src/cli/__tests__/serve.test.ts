@@ -195,17 +195,15 @@ describe('serve', () => {
     expect(await recorded()).toEqual([])
   })
 
-  it('reports a failed call after the calls that went before it', async () => {
+  it('reports a failed call as a list of one error, holding the calls that went before it', async () => {
     const convertro = await stubConvertro([200, 503])
     try {
       const settings = { ...SAMPLE_SETTINGS, domain: convertro.domain, hybridAttributionModel: true }
       const { body } = await call('orderCompleted', { payload: SAMPLE_EVENTS.orderCompleted, settings })
-      const [first, second, error] = body as [
-        Exchange,
-        Exchange,
-        { requestError: true; retryable: boolean; name: string }
-      ]
-      expect((body as unknown[]).length).toBe(3)
+      const [error] = body as { requestError: true; retryable: boolean; name: string; exchanges: Exchange[] }[]
+      expect((body as unknown[]).length).toBe(1)
+      const [first, second] = error.exchanges
+      expect(error.exchanges).toHaveLength(2)
       expect([first.response.statusCode, second.response.statusCode]).toEqual([200, 503])
       expect(urls([first, second]).map((url) => new URL(url.slice(4)).searchParams.get('typ'))).toEqual([
         'sale.repeat',

@@ -1,12 +1,23 @@
+import fs from 'fs'
 import path from 'path'
 import type { Command } from 'commander'
+import { DESTINATION_ROOTS, findDestination } from '../destinations'
 import { count, port } from '../lib/options'
 import { PROJECT_ROOT } from '../lib/paths'
 import { DEFAULT_RETRY } from '../lib/retry'
 import { startServer } from '../server/app'
+import type { RunningServer } from '../server/app'
+import { HOSTED_TESTER_ORIGINS, HOSTED_TESTER_URL } from '../server/hosted-tester'
+import type { ServeTarget } from '../server/source'
 
 const DEFAULT_RECORDS = path.relative(process.cwd(), path.join(PROJECT_ROOT, '.convertro/collector.jsonl'))
 const DEFAULT_JOURNAL = path.relative(process.cwd(), path.join(PROJECT_ROOT, '.convertro/ingest.jsonl'))
+
+/** Where Segment's monorepo keeps destinations, from its root: its serve's `-b` default, and its browser ones. */
+const SEGMENT_DIRECTORIES = {
+  cloud: './packages/destination-actions/src/destinations',
+  browser: './packages/browser-destinations/destinations'
+}
 
 interface ServeFlags {
   port?: number
@@ -19,10 +30,54 @@ interface ServeFlags {
   journal: string
   retries: number
   retryDelay: number
+  destination?: string
+  directory?: string
+  noUI?: boolean
+  browser?: boolean
+}
+
+/** `-b`'s default: Segment's folder when the current one is Segment's monorepo, else the project's own. */
+function defaultDirectory(browser: boolean): string {
+  const segment = path.resolve(browser ? SEGMENT_DIRECTORIES.browser : SEGMENT_DIRECTORIES.cloud)
+  return fs.existsSync(segment) ? segment : path.join(PROJECT_ROOT, DESTINATION_ROOTS[browser ? 1 : 0])
+}
+
+/** The destination `-d`, `-b` and `-r` name, or an error listing those there are (and the other mode's, if named). */
+async function chooseTarget({ destination, directory, browser = false }: ServeFlags): Promise<ServeTarget> {
+  try {
+    return {
+      dir: await findDestination(directory ? path.resolve(directory) : defaultDirectory(browser), destination),
+      browser
+    }
+  } catch (error) {
+    if (directory || !destination) throw error
+    const inOther = await findDestination(defaultDirectory(!browser), destination).then(
+      () => true,
+      () => false
+    )
+    if (!inOther) throw error
+    const hint = browser ? 'a server destination: serve it without -r' : 'a browser destination: serve it with -r'
+    throw new Error(`${(error as Error).message} "${destination}" is ${hint}.`)
+  }
+}
+
+/** What the server serves and who may call it, after the line with its URL. */
+function describe(server: RunningServer, target: ServeTarget, flags: ServeFlags): void {
+  const shown = path.relative(process.cwd(), target.dir) || '.'
+  console.log(
+    `Segment's routes (/manifest, /authenticate, /<action>) serve ${shown}${target.browser ? ' (device mode)' : ''}`
+  )
+  const key = flags.writeKey ? 'the write key given' : 'any write key'
+  console.log(`Segment Tracking API: ${server.url}v1/ (${key}); accepted events are journaled to ${flags.journal}`)
+  if (flags.noUI) return
+  const origins = HOSTED_TESTER_ORIGINS.join(', ')
+  console.log(`Visit ${HOSTED_TESTER_URL} to preview your integration (CORS allows ${origins}).`)
+  if (server.liveReloadUrl) console.log(`Actions Tester live reload: ${server.liveReloadUrl}`)
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
   const { retries, retryDelay, ...rest } = flags
+  const target = await chooseTarget(flags)
   const resolve = (file?: string) => file && path.resolve(file)
   const server = await startServer({
     ...rest,
@@ -32,11 +87,12 @@ async function serve(flags: ServeFlags): Promise<void> {
     settings: resolve(flags.settings),
     subscriptions: resolve(flags.subscriptions),
     retry: { ...DEFAULT_RETRY, retries, delayMs: retryDelay },
+    target,
+    liveReload: !flags.noUI,
     log: (line) => console.log(line)
   })
   console.log(`Convertro actions server: ${server.url} (bound to ${server.address})`)
-  const key = flags.writeKey ? 'the write key given' : 'any write key'
-  console.log(`Segment Tracking API: ${server.url}v1/ (${key}); accepted events are journaled to ${flags.journal}`)
+  describe(server, target, flags)
   const stop = (signal: string) => {
     console.log(`${signal}: stopping`)
     void server.close().then(() => process.exit(0))
@@ -44,6 +100,12 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
 }
+
+const SEGMENT_FLAGS = `
+Segment's serve flags (-d, -b, -n, -r, -h) mean here what they mean in Segment's CLI, and PORT too
+(default 3000; --port wins over it). Segment's hosted Actions Tester (${HOSTED_TESTER_URL})
+can call this server: CORS lets ${HOSTED_TESTER_ORIGINS.join(', ')}
+call /manifest, /authenticate and /<action>.`
 
 export function configure(command: Command): void {
   command
@@ -62,5 +124,16 @@ export function configure(command: Command): void {
       count,
       DEFAULT_RETRY.delayMs
     )
+    .option(
+      '-d, --destination <name>',
+      "destination to serve: a folder of --directory, by folder name or slug (default: the directory's only one)"
+    )
+    .option(
+      '-b, --directory <dir>',
+      `destination actions directory (default: ${SEGMENT_DIRECTORIES.cloud} when it exists, else src/destinations; with -r, ${SEGMENT_DIRECTORIES.browser} or src/browser-destinations)`
+    )
+    .option('-n, --noUI', 'do not announce the hosted Actions Tester nor open its live-reload websocket')
+    .option('-r, --browser', "serve the browser (device-mode) destination's definition on Segment's routes")
+    .addHelpText('after', SEGMENT_FLAGS)
     .action(serve)
 }

@@ -18,6 +18,8 @@ export interface ErrorOutput {
   /** The error in plain words, for people reading the tester or a terminal. */
   summary: string
   fields?: Record<string, string>
+  /** The error's stack, line by line, as Segment's CLI server shows it (only where a person reads it). */
+  stack?: string[]
 }
 
 const TEXTUAL = /^(text\/|application\/(json|xml|x-www-form-urlencoded))/

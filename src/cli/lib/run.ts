@@ -48,6 +48,7 @@ export async function runAction(
     await action.execute({ ...bundle, data: payload })
     return { exchanges: await summarize(destination.responses) }
   } catch (error) {
-    return { exchanges: await summarize(destination.responses), error: describeError(error) }
+    const stack = error instanceof Error ? error.stack?.split('\n') : undefined
+    return { exchanges: await summarize(destination.responses), error: { ...describeError(error), stack } }
   }
 }

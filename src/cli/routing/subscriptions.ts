@@ -38,14 +38,25 @@ function subscriptionOf(entry: unknown, at: string, definition: AnyDefinition): 
   return { name: typeof name === 'string' ? name : partnerAction, partnerAction, subscribe, mapping: full }
 }
 
+/** Why a file holds no subscriptions to run here, naming migrate's other outputs. */
+function notSubscriptions(json: unknown): string {
+  if (isObject(json) && isObject(json.device)) {
+    return 'it holds device-mode subscriptions only (migrate --mode device), which run in the page: migrate with --mode cloud or both for subscriptions to run here'
+  }
+  if (isObject(json) && Array.isArray(json.destinations)) {
+    return "it is migrate's --format public-api output, for Segment's Public API: run migrate without --format for subscriptions to run here"
+  }
+  return 'expected { "subscriptions": [...] }, as migrate prints it'
+}
+
 /**
- * Reads subscriptions from a file in the shape `migrate` prints (`{ settings, subscriptions, warnings }`),
- * or a bare list of them, and refuses the file unless every subscription can run.
+ * Reads subscriptions from a file in the shape `migrate` prints (`{ settings, subscriptions, … }`: the cloud-mode
+ * ones; `device` is for the page), or a bare list of them, and refuses the file unless every subscription can run.
  */
 export function readSubscriptions(file: string, definition: AnyDefinition): Subscription[] {
   const json = readJson(file)
   const list = isObject(json) ? json.subscriptions : json
-  if (!Array.isArray(list)) throw new Error(`${file}: expected { "subscriptions": [...] }, as migrate prints it`)
+  if (!Array.isArray(list)) throw new Error(`${file}: ${notSubscriptions(json)}`)
   const read = list.map((entry: unknown, index) =>
     subscriptionOf(entry, `${file}: subscriptions[${index}]`, definition)
   )

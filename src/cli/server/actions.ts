@@ -1,15 +1,14 @@
-import path from 'path'
 import express from 'express'
 import type { Request, Response } from 'express'
 import { Destination, defaultValues, isObject } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
-import { SERVER_DESTINATION_DIR } from '../destinations'
 import { hasAction } from '../lib/definition'
 import { describeError } from '../lib/exchanges'
 import { runAction } from '../lib/run'
 import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
 import { withDomain } from '../routing/settings'
 import { requireJson } from './guards'
+import { deviceModeError, unusedSegmentRoutes } from './hosted-tester'
 import type { DestinationSource } from './source'
 
 /** Where calls go when the settings name no domain: this server's collector, when it has one. */
@@ -19,9 +18,14 @@ type CollectorDomain = () => string | undefined
 function runActionRoute(source: DestinationSource, domain: CollectorDomain, log: (line: string) => void) {
   return async (req: Request<{ action: string }>, res: Response) => {
     const key = req.params.action
-    if (!hasAction(source.definition, key)) {
-      const known = Object.keys(source.definition.actions).join(', ')
+    const { served } = source
+    if (!hasAction(served.definition, key)) {
+      const known = Object.keys(served.definition.actions).join(', ')
       res.status(404).json({ error: `Unknown action "${key}". Actions: ${known}.` })
+      return
+    }
+    if (served.browser) {
+      res.json([deviceModeError(served, key)])
       return
     }
     const { payload = {}, settings = {}, mapping = {} } = isObject(req.body) ? req.body : {}
@@ -29,7 +33,7 @@ function runActionRoute(source: DestinationSource, domain: CollectorDomain, log:
       res.status(400).json({ error: 'Send { "payload": event or [events], "settings": {...}, "mapping": {...} }' })
       return
     }
-    const run = await runAction(source.definition, key, {
+    const run = await runAction(served.cloud, key, {
       payload: payload as JSONObject | JSONObject[],
       settings: withDomain(settings as JSONObject, domain()),
       mapping: mapping as JSONObject
@@ -37,7 +41,8 @@ function runActionRoute(source: DestinationSource, domain: CollectorDomain, log:
     const statuses = run.exchanges.map((e) => e.response.statusCode).join(', ') || 'no request'
     log(`POST /${key}: ${statuses}${run.error ? `; ${run.error.name}: ${run.error.message}` : ''}`)
     if (run.multistatus) res.json({ multistatus: run.multistatus, exchanges: run.exchanges })
-    else res.json(run.error ? [...run.exchanges, run.error] : run.exchanges)
+    // Segment's serve answers a failure as a list of one error; the requests made before it are ours to add.
+    else res.json(run.error ? [{ ...run.error, exchanges: run.exchanges }] : run.exchanges)
   }
 }
 
@@ -45,7 +50,8 @@ function runActionRoute(source: DestinationSource, domain: CollectorDomain, log:
 export function actionRoutes(source: DestinationSource, domain: CollectorDomain, log: (line: string) => void) {
   const router = express.Router()
   router.get('/manifest', (_req, res) => {
-    res.json({ ...source.definition, directoryName: path.basename(SERVER_DESTINATION_DIR) })
+    const { definition, directoryName } = source.served
+    res.json({ ...definition, directoryName })
   })
   router.get('/samples', (_req, res) => {
     const defaults = Object.fromEntries(
@@ -55,13 +61,14 @@ export function actionRoutes(source: DestinationSource, domain: CollectorDomain,
   })
   router.post('/authenticate', requireJson, async (req, res) => {
     try {
-      await new Destination(source.definition).testAuthentication(isObject(req.body) ? (req.body as JSONObject) : {})
+      await new Destination(source.served.cloud).testAuthentication(isObject(req.body) ? (req.body as JSONObject) : {})
       res.json({ ok: true })
     } catch (error) {
       const { message, fields, summary } = describeError(error)
       res.json({ ok: false, error: message, fields: fields ?? {}, summary })
     }
   })
+  router.use(unusedSegmentRoutes(() => source.served))
   router.post('/:action', requireJson, runActionRoute(source, domain, log))
   return router
 }

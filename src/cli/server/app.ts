@@ -12,7 +12,11 @@ import { presetSubscriptions, readSubscriptions } from '../routing/subscriptions
 import { actionRoutes } from './actions'
 import { Collector, collectorRoutes } from './collector'
 import { BODY_LIMIT, errorHandler, loopbackOnly, notFound } from './guards'
+import { hostedTesterCors } from './hosted-tester'
+import { startLiveReload } from './live-reload'
+import type { LiveReload } from './live-reload'
 import { DestinationSource } from './source'
+import type { ServeTarget } from './source'
 
 export interface ServeOptions {
   port: number
@@ -31,10 +35,16 @@ export interface ServeOptions {
   /** JSON-lines journal of the events the Tracking API accepted. */
   journal: string
   retry: RetryPolicy
+  /** The destination Segment's routes serve; the project's server destination by default. */
+  target?: ServeTarget
+  /** Open the hosted Actions Tester's live-reload websocket on port + 1 (with `watch`), as Segment's serve does. */
+  liveReload?: boolean
 }
 
 export interface RunningServer {
   url: string
+  /** The hosted Actions Tester's live-reload websocket, when open. */
+  liveReloadUrl?: string
   /** The address the socket is bound to, as the system reports it. */
   address: string
   close(): Promise<void>
@@ -79,6 +89,7 @@ interface Parts {
   collector: Collector
   ingest: IngestPipeline
   binding: Binding
+  liveReload?: LiveReload
 }
 
 /** The routes in the order they must meet a request. */
@@ -88,6 +99,8 @@ function createApp({ source, collector, ingest, binding }: Parts, options: Serve
   if (binding.loopback) app.use(loopbackOnly(() => source.rules.LOOPBACK_HOSTS))
   // Segment's SDKs post to /v1 in their own formats, so it comes before the JSON body parser.
   app.use(ingestRoutes(ingest, options.writeKey))
+  // Before the body parser, so the hosted Actions Tester can read a malformed body's 400 too.
+  app.use(hostedTesterCors(() => source.served))
   app.use(express.json({ limit: BODY_LIMIT }))
   app.use(collectorRoutes(collector, () => source.rules.CALL_KINDS))
   app.use(actionRoutes(source, () => binding.collectorDomain(), options.log))
@@ -130,9 +143,19 @@ async function startIngest({ source, ingest, binding }: Parts, routing: Routing)
   })
 }
 
+/** Reloads the destination when its source changes, and tells the hosted Actions Tester (port + 1) when asked. */
+async function watch(parts: Parts, options: ServeOptions): Promise<void> {
+  await parts.source.watch()
+  if (!options.liveReload) return
+  const liveReload = await startLiveReload(options.host, parts.binding.port + 1, options.log)
+  parts.source.onReload(() => liveReload.changed())
+  parts.liveReload = liveReload
+}
+
 /** Stops taking requests: those under way are answered first, within a few seconds. */
-async function stop(server: http.Server, { source, ingest }: Parts): Promise<void> {
+async function stop(server: http.Server, { source, ingest, liveReload }: Parts): Promise<void> {
   await source.close()
+  await liveReload?.close()
   // A Tracking API sender not answered retries what was kept; idle keep-alive connections close at once.
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
   server.closeIdleConnections()
@@ -144,7 +167,7 @@ async function stop(server: http.Server, { source, ingest }: Parts): Promise<voi
 
 /** Starts the local server: the destination's routes, the collector, the Tracking API and the tester page. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const source = await DestinationSource.open(options.log)
+  const source = await DestinationSource.open(options.log, options.target)
   // Files that do not fit stop the server before it answers anything, with the problem named.
   const routing: Routing = {
     settings: options.settings ? readSettings(options.settings) : SAMPLE_SETTINGS,
@@ -154,7 +177,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const collector = new Collector(options.records, options.log)
   const { journal, retry, log } = options
   const ingest = await IngestPipeline.open({ journal, retry, log, concurrency: INGEST_CONCURRENCY })
-  const parts = { source, collector, ingest, binding: new Binding(options.host, options.port, source) }
+  const parts: Parts = { source, collector, ingest, binding: new Binding(options.host, options.port, source) }
   const server = http.createServer(createApp(parts, options))
   const bound = await listen(server, options)
   parts.binding.port = bound.port
@@ -165,7 +188,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await ingest.close()
     throw error
   }
-  if (options.watch) await source.watch()
+  if (options.watch) await watch(parts, options)
   if (!parts.binding.loopback) {
     options.log(
       `Listening beyond loopback (${options.host}): anyone who reaches it can make this server send requests.`
@@ -175,5 +198,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     options.log(`No default domain: plain http to ${options.host} is not allowed, so give each call a domain.`)
   }
   const address = `${bound.address}:${bound.port}`
-  return { url: parts.binding.url(), address, close: () => stop(server, parts) }
+  const liveReloadUrl = parts.liveReload?.url
+  return { url: parts.binding.url(), address, liveReloadUrl, close: () => stop(server, parts) }
 }

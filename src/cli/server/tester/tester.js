@@ -91,7 +91,10 @@ function renderResult(status, body) {
     out.append(errorBox(`The server refused the call (${status})`, body.error || pretty(body)))
     return
   }
-  const entries = Array.isArray(body) ? body : body.exchanges
+  // A failure is a list of one error, as Segment's server answers it, holding the requests made before it.
+  const entries = (Array.isArray(body) ? body : body.exchanges).flatMap((entry) =>
+    entry.requestError ? [...(entry.exchanges || []), entry] : [entry]
+  )
   const exchanges = entries.filter((entry) => !entry.requestError)
   out.append(el('p', { className: 'hint', textContent: `${exchanges.length} request(s) to Convertro.` }))
   for (const entry of entries) {
