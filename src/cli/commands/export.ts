@@ -3,14 +3,14 @@ import path from 'path'
 import { execFileSync } from 'child_process'
 import type { Command } from 'commander'
 import prettier from 'prettier'
-import { SERVER_DESTINATION_DIR, loadDefinition } from '../destinations'
+import { BROWSER_DESTINATION_DIR, SERVER_DESTINATION_DIR, loadDefinition } from '../destinations'
 import { metadataOf } from '../lib/metadata'
 import { PROJECT_ROOT } from '../lib/paths'
 
 /** Where each part of the project goes in Segment's monorepo, segmentio/action-destinations. */
 const SHARED_RULES = 'src/shared/convertro-rules.ts'
 const ATTRIBUTION = 'src/shared/__tests__/__helpers__/attribution.ts'
-const BROWSER_DIR = 'src/browser-destinations/convertro-web'
+const BROWSER_DIR = path.relative(PROJECT_ROOT, BROWSER_DESTINATION_DIR)
 const CLOUD_TARGET = 'packages/destination-actions/src/destinations/convertro'
 const SHARED_TARGET = 'packages/actions-shared/src/convertro/convertro-rules.ts'
 const SHARED_INDEX = 'packages/actions-shared/src/index.ts'
