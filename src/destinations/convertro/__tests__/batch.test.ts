@@ -1,7 +1,7 @@
 import { createTestIntegration } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import Destination from '../index'
-import { CONTEXT, SETTINGS, expected, recordConvertroCalls, sorted, testEvent } from './helpers'
+import { CONTEXT, SETTINGS, expected, recordConvertroCalls, sorted, testEvent } from './__helpers__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 

@@ -1,6 +1,6 @@
 import { createTestIntegration } from '@segment/actions-core'
 import Definition from '../index'
-import { CONTEXT, SETTINGS, recordConvertroCalls, testEvent } from './helpers'
+import { CONTEXT, SETTINGS, recordConvertroCalls, testEvent } from './__helpers__/helpers'
 
 const testDestination = createTestIntegration(Definition)
 
