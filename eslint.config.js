@@ -4,7 +4,7 @@ const tseslint = require('typescript-eslint')
 const globals = require('globals')
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'eslint.config.js', 'jest.config.js'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', 'eslint.config.js', 'jest.config.js', 'test/resolver.js'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

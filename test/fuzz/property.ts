@@ -12,7 +12,7 @@ import Definition from '../../src/destinations/convertro'
 import type { Settings } from '../../src/destinations/convertro/generated-types'
 import { segmentEvent, settings as settingsArbitrary, statuses as statusesArbitrary } from './arbitraries'
 import { contextIsNull, expectations, urlOf, urlOfRequest } from './oracle'
-import { socketOrigin } from './socket-origin'
+import { socketOrigin } from '../../src/destinations/convertro/__tests__/__helpers__/socket-origin'
 import type { ActionKey, Answer, ExpectedCall, Expectation, WireRequest } from './oracle'
 
 export interface Case {

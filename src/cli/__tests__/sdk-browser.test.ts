@@ -3,7 +3,7 @@ import os from 'os'
 import path from 'path'
 import { createServer } from 'http'
 import type { Server } from 'http'
-import { build } from 'esbuild'
+import { build, stop } from 'esbuild'
 import type { Browser } from 'playwright-core'
 import type { AnalyticsBrowser, Context } from '@segment/analytics-next'
 import { launchChromium, settleAll } from '../../../test/chromium'
@@ -91,6 +91,8 @@ describe('Segment’s browser SDK (analytics-next) in Chromium sending to serve'
 
   afterAll(async () => {
     await browser?.close()
+    // esbuild keeps its service process for later builds: this file has none.
+    await stop()
     await server?.stop()
     if (site) await new Promise((resolve) => site.close(resolve))
     fs.rmSync(bundleDir, { recursive: true, force: true })

@@ -1,16 +1,13 @@
-/**
- * @jest-environment ./test/jsdom-environment.ts
- */
+import { setImmediate as realSetImmediate } from 'timers'
 import { Context } from '@segment/analytics-next'
 import type { Analytics } from '@segment/analytics-next'
 import { IntegrationError } from '@segment/actions-core'
 import type { GlobalSetting } from '@segment/actions-core'
-import { loadScript } from '@segment/browser-destination-runtime/load-script'
 import { account, hybridAttributionModel } from '../../../shared/convertro-rules'
 import { destination } from '../index'
 import { READY_POLL_MS, READY_TIMEOUT_MS } from '../constants'
 import type { ConvertroCommand } from '../types'
-import { deliver, plugins, resetPage, runLiveJs } from './helpers'
+import { deliver, mockLoadScript, plugins, resetPage, runLiveJs } from '../test-utils'
 
 jest.mock('@segment/browser-destination-runtime/load-script')
 
@@ -24,7 +21,7 @@ describe('Convertro (device mode)', () => {
     it('loads live.js for the account, percent-encoded, once the $CVO queue exists', async () => {
       const { plugins: loaded } = await plugins({ account: 'acme/eu 1?x' })
       const queueWhenLoading: unknown[] = []
-      jest.mocked(loadScript).mockImplementation(async () => {
+      mockLoadScript.mockImplementation(async () => {
         queueWhenLoading.push(window.$CVO)
         runLiveJs([])
         return document.createElement('script')
@@ -32,9 +29,7 @@ describe('Convertro (device mode)', () => {
 
       await Promise.all(Object.values(loaded).map(load))
 
-      expect(jest.mocked(loadScript).mock.calls).toEqual([
-        ['https://d1ivexoxmp59q7.cloudfront.net/acme%2Feu%201%3Fx/live.js']
-      ])
+      expect(mockLoadScript.mock.calls).toEqual([['https://d1ivexoxmp59q7.cloudfront.net/acme%2Feu%201%3Fx/live.js']])
       expect(queueWhenLoading).toStrictEqual([[]])
     })
 
@@ -52,7 +47,7 @@ describe('Convertro (device mode)', () => {
       const { plugins: loaded } = await plugins()
       const received: ConvertroCommand[] = []
       let runTag = () => {}
-      jest.mocked(loadScript).mockImplementation(async () => {
+      mockLoadScript.mockImplementation(async () => {
         runTag = () => runLiveJs(received)
         return document.createElement('script')
       })
@@ -78,19 +73,21 @@ describe('Convertro (device mode)', () => {
     })
 
     it('fails with a clear error when live.js never becomes ready, keeping what the bare plugin queued', async () => {
-      jest.useFakeTimers()
+      jest.useFakeTimers('modern')
       try {
         const { plugins: loaded } = await plugins()
-        jest.mocked(loadScript).mockResolvedValue(document.createElement('script'))
+        mockLoadScript.mockResolvedValue(document.createElement('script'))
 
         const loading = load(loaded.trackEvent)
         const failure = expect(loading).rejects.toThrow(
           "Convertro's live.js (https://d1ivexoxmp59q7.cloudfront.net/acme/live.js) loaded but did not become ready within 10 s: window.$CVO.trackEvent is not a function. Check the account setting."
         )
         await deliver(loaded.trackEvent, { type: 'track', event: 'Signed Up' })
-        await jest.advanceTimersByTimeAsync(READY_TIMEOUT_MS - READY_POLL_MS)
+        // Real I/O turns do not depend on the fake clock: by the next one, initialize waits on its readiness poll.
+        await new Promise((resolve) => realSetImmediate(resolve))
+        jest.advanceTimersByTime(READY_TIMEOUT_MS - READY_POLL_MS)
         expect(loaded.trackEvent.isLoaded()).toBe(false)
-        await jest.advanceTimersByTimeAsync(2 * READY_POLL_MS)
+        jest.advanceTimersByTime(2 * READY_POLL_MS)
         await failure
 
         expect(window.$CVO).toStrictEqual([['trackEvent', { type: 'Signed Up' }]])
@@ -101,9 +98,7 @@ describe('Convertro (device mode)', () => {
 
     it('fails with an error naming the URL and the account setting when live.js cannot be loaded', async () => {
       const { plugins: loaded } = await plugins()
-      jest
-        .mocked(loadScript)
-        .mockRejectedValue(new Error('Failed to load https://d1ivexoxmp59q7.cloudfront.net/acme/live.js'))
+      mockLoadScript.mockRejectedValue(new Error('Failed to load https://d1ivexoxmp59q7.cloudfront.net/acme/live.js'))
 
       const loading = load(loaded.trackEvent)
 
@@ -120,7 +115,7 @@ describe('Convertro (device mode)', () => {
       await load(loaded.trackEvent)
       await deliver(loaded.trackEvent, { type: 'track', event: 'Signed Up' })
 
-      expect(loadScript).not.toHaveBeenCalled()
+      expect(mockLoadScript).not.toHaveBeenCalled()
       expect(received).toStrictEqual([['trackEvent', { type: 'Signed Up' }]])
     })
 
@@ -136,7 +131,7 @@ describe('Convertro (device mode)', () => {
       const { plugins: loaded } = await plugins({ account: account as string })
 
       await expect(load(loaded.identifyUser)).rejects.toThrow(message)
-      expect(loadScript).not.toHaveBeenCalled()
+      expect(mockLoadScript).not.toHaveBeenCalled()
     })
   })
 

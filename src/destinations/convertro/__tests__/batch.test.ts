@@ -3,7 +3,7 @@ import { createTestIntegration } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import Destination from '../index'
 import { BATCH_CONCURRENCY } from '../constants'
-import { CONTEXT, ORIGIN, SETTINGS, expected, recordConvertroCalls, sorted, testEvent } from './helpers'
+import { CONTEXT, ORIGIN, SETTINGS, expected, recordConvertroCalls, sorted, testEvent } from './__helpers__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 

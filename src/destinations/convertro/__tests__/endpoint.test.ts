@@ -1,6 +1,6 @@
 import { IntegrationError, RetryableError } from '@segment/actions-core'
 import { parseDomain, resolveEndpoint } from '../endpoint'
-import { SETTINGS } from './helpers'
+import { SETTINGS } from './__helpers__/helpers'
 
 describe('Convertro domain setting', () => {
   it.each([

@@ -2,8 +2,8 @@ import nock from 'nock'
 import { IntegrationError, RetryableError, createTestIntegration } from '@segment/actions-core'
 import Destination from '../index'
 import type { Settings } from '../generated-types'
-import { socketOrigin } from '../../../../test/fuzz/socket-origin'
-import { SETTINGS, TS, testEvent } from './helpers'
+import { socketOrigin } from './__helpers__/socket-origin'
+import { SETTINGS, TS, testEvent } from './__helpers__/helpers'
 
 // Settings that try to move a call to another host or path. Each is either normalised as the README says, and
 // the call goes exactly there, or rejected with a non-retryable error naming the setting, and nothing is sent.

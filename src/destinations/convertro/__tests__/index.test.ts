@@ -7,8 +7,8 @@ import Definition from '../index'
 import * as entry from '../index'
 import type { Settings } from '../generated-types'
 import { account, hybridAttributionModel } from '../../../shared/convertro-rules'
-import { CONTEXT, SETTINGS, expected, parseCall, recordConvertroCalls, testEvent } from './helpers'
-import type { RecordedCall } from './helpers'
+import { CONTEXT, SETTINGS, expected, parseCall, recordConvertroCalls, testEvent } from './__helpers__/helpers'
+import type { RecordedCall } from './__helpers__/helpers'
 
 describe('Convertro', () => {
   it('is a cloud destination named plainly, with the five settings', () => {

@@ -2,7 +2,7 @@ import { createTestEvent, createTestIntegration } from '@segment/actions-core'
 import { generateTestData } from '../../../lib/test-data'
 import destination from '../index'
 import nock from 'nock'
-import { CONTEXT, SETTINGS, recordConvertroCalls, testEvent } from './helpers'
+import { CONTEXT, SETTINGS, recordConvertroCalls, testEvent } from './__helpers__/helpers'
 
 const testDestination = createTestIntegration(destination)
 const destinationSlug = 'actions-convertro'

@@ -1,7 +1,4 @@
-/**
- * @jest-environment ./test/jsdom-environment.ts
- */
-import { deliver, loaded, resetPage, subscriptionsFromPresets } from '../../__tests__/helpers'
+import { deliver, loaded, resetPage, subscriptionsFromPresets } from '../../test-utils'
 
 jest.mock('@segment/browser-destination-runtime/load-script')
 

@@ -1,11 +1,8 @@
-/**
- * @jest-environment ./test/jsdom-environment.ts
- */
 import { PayloadValidationError } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import type { ConvertroCommand } from '../../types'
 import { ATTRIBUTION_TABLE } from '../../../../shared/__tests__/__helpers__/attribution'
-import { deliver, loaded, resetPage } from '../../__tests__/helpers'
+import { deliver, loaded, resetPage } from '../../test-utils'
 
 jest.mock('@segment/browser-destination-runtime/load-script')
 

@@ -1,10 +1,7 @@
-/**
- * @jest-environment ./test/jsdom-environment.ts
- */
 import { PayloadValidationError } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import type { Subscription } from '@segment/browser-destination-runtime/types'
-import { deliver, loaded, resetPage, subscriptionsFromPresets } from '../../__tests__/helpers'
+import { deliver, loaded, resetPage, subscriptionsFromPresets } from '../../test-utils'
 
 jest.mock('@segment/browser-destination-runtime/load-script')
 

@@ -9,7 +9,7 @@ import {
   recordConvertroCalls,
   sorted,
   testEvent
-} from '../../__tests__/helpers'
+} from '../../__tests__/__helpers__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 

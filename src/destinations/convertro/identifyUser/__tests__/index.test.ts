@@ -1,6 +1,13 @@
 import { PayloadValidationError, createTestIntegration } from '@segment/actions-core'
 import Destination from '../../index'
-import { SETTINGS, expected, invalidEntry, recordConvertroCalls, sorted, testEvent } from '../../__tests__/helpers'
+import {
+  SETTINGS,
+  expected,
+  invalidEntry,
+  recordConvertroCalls,
+  sorted,
+  testEvent
+} from '../../__tests__/__helpers__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 

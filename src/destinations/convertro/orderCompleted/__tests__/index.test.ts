@@ -2,7 +2,14 @@ import { IntegrationError, PayloadValidationError, RetryableError, createTestInt
 import type { JSONObject } from '@segment/actions-core'
 import Destination from '../../index'
 import { ATTRIBUTION_TABLE } from '../../../../shared/__tests__/__helpers__/attribution'
-import { SETTINGS, expected, invalidEntry, recordConvertroCalls, sorted, testEvent } from '../../__tests__/helpers'
+import {
+  SETTINGS,
+  expected,
+  invalidEntry,
+  recordConvertroCalls,
+  sorted,
+  testEvent
+} from '../../__tests__/__helpers__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 

@@ -1,7 +1,14 @@
 import { PayloadValidationError, createTestIntegration } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import Destination from '../../index'
-import { SETTINGS, expected, invalidEntry, recordConvertroCalls, sorted, testEvent } from '../../__tests__/helpers'
+import {
+  SETTINGS,
+  expected,
+  invalidEntry,
+  recordConvertroCalls,
+  sorted,
+  testEvent
+} from '../../__tests__/__helpers__/helpers'
 
 const testDestination = createTestIntegration(Destination)
 

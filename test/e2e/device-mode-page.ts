@@ -4,7 +4,7 @@
  * the page), its settings and preset subscriptions given inline, so nothing is fetched from Segment.
  */
 import { AnalyticsBrowser } from '@segment/analytics-next'
-import convertro, { destination } from '../index'
+import convertro, { destination } from '../../src/browser-destinations/convertro-web'
 
 /** The test expects live.js for this account, and both pushes of a hybrid order. */
 const SETTINGS = { account: 'acme/eu', hybridAttributionModel: true }

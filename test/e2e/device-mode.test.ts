@@ -1,8 +1,8 @@
 import path from 'path'
-import { build } from 'esbuild'
+import { build, stop } from 'esbuild'
 import type { Plugin as BuildPlugin } from 'esbuild'
 import type { Browser } from 'playwright-core'
-import { launchChromium, settleAll } from '../../../../test/chromium'
+import { launchChromium, settleAll } from '../chromium'
 
 const PAGE_URL = 'https://shop.example/'
 const BUNDLE_URL = 'https://shop.example/analytics.js'
@@ -46,7 +46,7 @@ const nodeEvents: BuildPlugin = {
 
 async function bundle(): Promise<string> {
   const result = await build({
-    entryPoints: [path.join(__dirname, 'chromium-page.ts')],
+    entryPoints: [path.join(__dirname, 'device-mode-page.ts')],
     bundle: true,
     write: false,
     platform: 'browser',
@@ -81,6 +81,8 @@ describe('Convertro (device mode) in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close()
+    // esbuild keeps its service process for later builds: this file has none.
+    await stop()
   })
 
   it('pushes identify, track and Order Completed to live.js through analytics.js, also when made while live.js loads', async () => {

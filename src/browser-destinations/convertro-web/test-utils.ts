@@ -3,11 +3,18 @@ import type { Analytics, Plugin, SegmentEvent } from '@segment/analytics-next'
 import type { JSONValue } from '@segment/actions-core'
 import type { Subscription } from '@segment/browser-destination-runtime/types'
 import { loadScript } from '@segment/browser-destination-runtime/load-script'
-import convertroDestination, { destination } from '../index'
-import type { Settings } from '../generated-types'
-import type { ConvertroCommand } from '../types'
+import convertroDestination, { destination } from './index'
+import type { Settings } from './generated-types'
+import type { ConvertroCommand } from './types'
 
 export const SETTINGS: Settings = { account: 'acme', hybridAttributionModel: false }
+
+/**
+ * The runtime's script loader, which each test file replaces with an automatic mock
+ * (`jest.mock('@segment/browser-destination-runtime/load-script')`). A cast, not `jest.mocked`: Segment's
+ * browser-destinations package runs jest 27.3, which does not have it.
+ */
+export const mockLoadScript = loadScript as jest.MockedFunction<typeof loadScript>
 
 export type ActionKey = keyof typeof destination.actions
 
@@ -38,7 +45,7 @@ export function runLiveJs(received: ConvertroCommand[]): void {
 /** A page where neither live.js nor the destination has run, and the script-load stub has no calls yet. */
 export function resetPage(): void {
   delete window.$CVO
-  jest.mocked(loadScript).mockReset()
+  mockLoadScript.mockReset()
 }
 
 export interface Loaded {
@@ -57,7 +64,7 @@ export async function plugins(
   subscriptions = subscriptionsFromPresets()
 ): Promise<Loaded> {
   const received: ConvertroCommand[] = []
-  jest.mocked(loadScript).mockImplementation(async () => {
+  mockLoadScript.mockImplementation(async () => {
     runLiveJs(received)
     return document.createElement('script')
   })

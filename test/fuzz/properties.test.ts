@@ -1,12 +1,12 @@
 import fc from 'fast-check'
 import type { ActionDefinition, DestinationDefinition } from '@segment/actions-core'
-import Definition from '../index'
-import type { Settings } from '../generated-types'
-import { CI_SEED } from '../../../../test/fuzz/describe-properties'
-import { expectedOrigin, plainDecimal, unixSeconds } from '../../../../test/fuzz/oracle'
-import { check, interceptNetwork, property } from '../../../../test/fuzz/property'
-import type { Case } from '../../../../test/fuzz/property'
-import { SETTINGS } from './helpers'
+import Definition from '../../src/destinations/convertro'
+import type { Settings } from '../../src/destinations/convertro/generated-types'
+import { CI_SEED } from './describe-properties'
+import { expectedOrigin, plainDecimal, unixSeconds } from './oracle'
+import { check, interceptNetwork, property } from './property'
+import type { Case } from './property'
+import { SETTINGS } from '../../src/destinations/convertro/__tests__/__helpers__/helpers'
 
 // The property tests pass only if the oracle and the harness can tell a wrong destination from a right one.
 

@@ -1,8 +1,8 @@
 import nock from 'nock'
 import { createTestEvent } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
-import type { Settings } from '../generated-types'
-import type { CallKind } from '../call'
+import type { Settings } from '../../generated-types'
+import type { CallKind } from '../../call'
 
 export const SETTINGS: Settings = {
   account: 'acme',

@@ -1,3 +1,0 @@
-import { describeProperties } from '../../../../../test/fuzz/describe-properties'
-
-describeProperties('identifyUser')

@@ -1,0 +1,3 @@
+import { describeProperties } from './describe-properties'
+
+describeProperties('identifyUser')
