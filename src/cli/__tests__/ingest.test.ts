@@ -551,16 +551,18 @@ describe('Tracking API journal', () => {
     await (await start()).stop()
   })
 
-  it('cuts off a last line that was being written, which was never acknowledged', async () => {
+  it('moves aside a last line that was being written, which was never acknowledged', async () => {
     const { journal, start } = ingestServer(stub.domain)
     let server = await start()
     await post(`${server.url}v1/batch`, { batch: events('whole', 1) })
     await settled(server, 1)
     await server.stop()
-    fs.appendFileSync(journal, '{"t":"accepted","id":"torn","at":"2026-')
+    const torn = '{"t":"accepted","id":"torn","at":"2026-'
+    fs.appendFileSync(journal, torn)
     server = await start()
     try {
-      expect(server.output()).toMatch(/cut off 39 byte\(s\) of an unfinished last line/)
+      expect(server.output()).toContain(`${journal}: moved an unfinished last line (39 bytes) to ${journal}.torn`)
+      expect(fs.readFileSync(`${journal}.torn`, 'utf8')).toBe(`${torn}\n`)
       expect((await ingested(server)).counts).toMatchObject({ accepted: 1, sent: 1, pending: 0 })
       await post(`${server.url}v1/batch`, { batch: events('after', 1) })
       await settled(server, 2)

@@ -4,29 +4,35 @@ import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import { isObject } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
+import { inWords } from '../lib/files'
+import { parseJson } from '../lib/json'
+import type { JsonInputError } from '../lib/json'
 
 /** Segment's documented limits: 32 KB for one event, 500 KB for a batch request. */
 export const EVENT_LIMIT = 32 * 1024
 export const BATCH_LIMIT = 500 * 1024
 
-/** The Tracking API's calls by path, with the one-letter paths analytics.js and the mobile SDKs use. */
-const CALLS: Record<string, string> = {
-  batch: 'batch',
-  b: 'batch',
-  identify: 'identify',
-  i: 'identify',
-  track: 'track',
-  t: 'track',
-  page: 'page',
-  p: 'page',
-  screen: 'screen',
-  s: 'screen',
-  group: 'group',
-  g: 'group',
-  alias: 'alias',
-  a: 'alias'
-}
-const EVENT_TYPES = new Set(Object.values(CALLS).filter((call) => call !== 'batch'))
+/**
+ * The Tracking API's calls by path, with the one-letter paths analytics.js and the mobile SDKs use. A Map: a
+ * path such as `__proto__` or `constructor` must find nothing, not something every object inherits.
+ */
+const CALLS = new Map([
+  ['batch', 'batch'],
+  ['b', 'batch'],
+  ['identify', 'identify'],
+  ['i', 'identify'],
+  ['track', 'track'],
+  ['t', 'track'],
+  ['page', 'page'],
+  ['p', 'page'],
+  ['screen', 'screen'],
+  ['s', 'screen'],
+  ['group', 'group'],
+  ['g', 'group'],
+  ['alias', 'alias'],
+  ['a', 'alias']
+])
+const EVENT_TYPES = new Set([...CALLS.values()].filter((call) => call !== 'batch'))
 
 export interface TrackingApiOptions {
   /** When set, requests must carry this write key. */
@@ -116,10 +122,10 @@ function bodyOf(req: Request): Record<string, unknown> {
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
   let body: unknown
   try {
-    // A byte order mark is not JSON, but some senders write one.
-    body = JSON.parse(raw.toString('utf8').replace(/^\uFEFF/, ''))
+    body = parseJson(raw.toString('utf8'))
   } catch (error) {
-    throw new Refusal(400, `Malformed JSON: ${(error as Error).message}`)
+    const { syntax, message } = error as JsonInputError
+    throw new Refusal(400, syntax === undefined ? `The body is ${message}` : `Malformed JSON: ${syntax}`)
   }
   if (!isObject(body)) throw new Refusal(400, 'The body must be a JSON object')
   return body
@@ -146,14 +152,21 @@ export function trackingApi(options: TrackingApiOptions): express.Router {
   })
   // Any content type: analytics.js posts JSON as text/plain. gzip, deflate and br are inflated first.
   router.post('/:call', express.raw({ type: () => true, limit: BATCH_LIMIT }), async (req, res) => {
-    const call = CALLS[req.params.call as string]
+    const call = CALLS.get(req.params.call as string)
     if (!call) return refuse(res, 404, `No Tracking API call ${req.baseUrl}${req.path}`)
     const receivedAt = new Date().toISOString()
     try {
       const body = bodyOf(req)
       const key = headerKey(req) ?? (typeof body.writeKey === 'string' ? body.writeKey : undefined)
       if (options.writeKey !== undefined && !sameKey(key, options.writeKey)) throw wrongKey
-      await options.accept(eventsOf(call, body, receivedAt), receivedAt)
+      const events = eventsOf(call, body, receivedAt)
+      try {
+        await options.accept(events, receivedAt)
+      } catch (error) {
+        // Not kept (a full disk, say): a 5xx makes the SDKs keep the events and send them again.
+        res.setHeader('Retry-After', '10')
+        return refuse(res, 503, `The events could not be kept (${inWords(error)}): none was taken, send them again`)
+      }
       res.json({ success: true })
     } catch (error) {
       if (error instanceof Refusal) return refuse(res, error.status, error.message)

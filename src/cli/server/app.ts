@@ -11,7 +11,7 @@ import { checkSettings, readSettings, withDomain } from '../routing/settings'
 import { presetSubscriptions, readSubscriptions } from '../routing/subscriptions'
 import { actionRoutes } from './actions'
 import { Collector, collectorRoutes } from './collector'
-import { BODY_LIMIT, errorHandler, loopbackOnly, notFound } from './guards'
+import { errorHandler, jsonBody, loopbackOnly, notFound } from './guards'
 import { DestinationSource } from './source'
 
 export interface ServeOptions {
@@ -88,7 +88,7 @@ function createApp({ source, collector, ingest, binding }: Parts, options: Serve
   if (binding.loopback) app.use(loopbackOnly(() => source.rules.LOOPBACK_HOSTS))
   // Segment's SDKs post to /v1 in their own formats, so it comes before the JSON body parser.
   app.use(ingestRoutes(ingest, options.writeKey))
-  app.use(express.json({ limit: BODY_LIMIT }))
+  app.use(jsonBody())
   app.use(collectorRoutes(collector, () => source.rules.CALL_KINDS))
   app.use(actionRoutes(source, () => binding.collectorDomain(), options.log))
   // The page comes after the routes, so no call of the collector's first looks for a file.
@@ -151,16 +151,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     subscriptions: options.subscriptions ? readSubscriptions(options.subscriptions, source.definition) : undefined,
     file: options.settings
   }
-  const collector = new Collector(options.records, options.log)
+  const collector = await Collector.open(options.records, options.log)
   const { journal, retry, log } = options
   const ingest = await IngestPipeline.open({ journal, retry, log, concurrency: INGEST_CONCURRENCY })
   const parts = { source, collector, ingest, binding: new Binding(options.host, options.port, source) }
   const server = http.createServer(createApp(parts, options))
-  const bound = await listen(server, options)
-  parts.binding.port = bound.port
+  let bound: AddressInfo
   try {
+    bound = await listen(server, options)
+    parts.binding.port = bound.port
     await startIngest(parts, routing)
+    ingest.announce({ url: parts.binding.url(), collector: parts.binding.collectorDomain() ?? null })
   } catch (error) {
+    // A start that fails leaves nothing held: the journal's lock goes with it.
     server.close()
     await ingest.close()
     throw error
