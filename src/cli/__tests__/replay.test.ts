@@ -92,7 +92,7 @@ describe('replay', () => {
       order('order-2', { repeat: false, total: undefined }),
       order('order-3'),
       track('Application Installed'),
-      event({ type: 'page', name: 'Pricing', properties: {} }),
+      event({ type: 'page', anonymousId: 'anon-2', name: 'Pricing', properties: {} }),
       track('Newsletter Subscribed', {}, { integrations: { Convertro: false } }),
       track('Support Opened', {}, { integrations: { All: false } }),
       track('Coupon Applied', { revenue: 5 }, { integrations: { All: false, Convertro: true } })
@@ -219,7 +219,7 @@ describe('replay', () => {
     const events = [
       event({ type: 'identify', userId: 'user-1024' }),
       order('order-1', { repeat: false }),
-      event({ type: 'page', name: 'Home' })
+      event({ type: 'page', anonymousId: 'anon-2', name: 'Home' })
     ]
     const file = tempFile('events.jsonl', jsonl(events))
     const settings = settingsFor(convertro, { hybridAttributionModel: true })
@@ -345,7 +345,11 @@ describe('replay', () => {
 
   it('fails a non-retryable answer at once, and the failed file replays once Convertro takes it', async () => {
     const refusing = await stub([400])
-    const events = [track('Signed Up'), track('Trial Started'), event({ type: 'page', name: 'Home' })]
+    const events = [
+      track('Signed Up'),
+      track('Trial Started'),
+      event({ type: 'page', anonymousId: 'anon-2', name: 'Home' })
+    ]
     const file = tempFile('events.jsonl', jsonl(events))
     const first = await cli(['replay', file, '--settings', settingsFor(refusing), '--retry-delay', '5'])
     expect(first.stdout).toBe('replay: 3 events, 2 requests, 1 skipped, 2 failed\n')

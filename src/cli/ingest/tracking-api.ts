@@ -6,10 +6,10 @@ import { isObject } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import { inWords } from '../lib/files'
 import { parseJson } from '../lib/json'
+import { eventProblem, eventTime } from '../routing/event-rules'
 import type { JsonInputError } from '../lib/json'
 
-/** Segment's documented limits: 32 KB for one event, 500 KB for a batch request. */
-export const EVENT_LIMIT = 32 * 1024
+/** Segment's documented limit for a batch request (an event's is in the event rules). */
 export const BATCH_LIMIT = 500 * 1024
 
 /**
@@ -32,7 +32,6 @@ const CALLS = new Map([
   ['alias', 'alias'],
   ['a', 'alias']
 ])
-const EVENT_TYPES = new Set([...CALLS.values()].filter((call) => call !== 'batch'))
 
 export interface TrackingApiOptions {
   /** When set, requests must carry this write key. */
@@ -48,8 +47,6 @@ class Refusal extends Error {
   }
 }
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
-
 /** The write key as the Basic auth user name, as the SDKs send it. */
 function headerKey(req: Request): string | undefined {
   const [scheme, encoded] = (req.headers.authorization ?? '').split(' ')
@@ -62,24 +59,11 @@ function sameKey(given: string | undefined, expected: string): boolean {
   return given !== undefined && crypto.timingSafeEqual(digest(given), digest(expected))
 }
 
-/** Checks an event as Segment's API does, naming it in the error when it is one of a batch. */
+/** Checks an event by the rules replay applies too, naming it in the error when it is one of a batch. */
 function checkEvent(event: unknown, at: string): Record<string, unknown> {
-  if (!isObject(event)) throw new Refusal(400, `${at} is not a JSON object`)
-  if (!EVENT_TYPES.has(event.type as string)) {
-    throw new Refusal(
-      400,
-      `${at} has type ${JSON.stringify(event.type)}; expected one of ${[...EVENT_TYPES].join(', ')}`
-    )
-  }
-  const size = Buffer.byteLength(JSON.stringify(event))
-  if (size > EVENT_LIMIT) throw new Refusal(413, `${at} is ${kb(size)}; Segment's limit is 32 KB an event`)
-  const hasId = (value: unknown) => (typeof value === 'string' && value !== '') || typeof value === 'number'
-  if (!hasId(event.userId) && !hasId(event.anonymousId))
-    throw new Refusal(400, `${at} has neither userId nor anonymousId`)
-  if (event.type === 'track' && (typeof event.event !== 'string' || event.event === '')) {
-    throw new Refusal(400, `${at} is a track without an event name`)
-  }
-  return event
+  const problem = eventProblem(event, at, { archived: false })
+  if (problem) throw new Refusal(problem.status, problem.message)
+  return event as Record<string, unknown>
 }
 
 /** A batch's own context or integrations under an event's, which wins where both say something. */
@@ -111,7 +95,7 @@ function eventsOf(call: string, body: Record<string, unknown>, receivedAt: strin
           (typeof event.messageId === 'string' && event.messageId !== '') || typeof event.messageId === 'number'
             ? String(event.messageId)
             : `ingest-${crypto.randomUUID()}`,
-        timestamp: event.timestamp ?? event.originalTimestamp ?? receivedAt,
+        timestamp: eventTime(event) ?? receivedAt,
         receivedAt
       } as unknown as SegmentEvent)
   )
