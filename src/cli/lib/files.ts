@@ -39,11 +39,11 @@ function statOf(file: string): fs.Stats | undefined {
  * Makes the folder a file goes in, one level at a time (Node's recursive mkdir never returns for a path under
  * /proc), saying in words what stands in the way.
  */
-function makeFolder(folder: string, flag: string): void {
+function makeFolder(file: string, flag: string): void {
   const missing: string[] = []
-  for (let dir = folder; ; dir = path.dirname(dir)) {
+  for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
     const stat = statOf(dir)
-    if (stat && !stat.isDirectory()) throw new PathRefusal(`${flag} ${folder}: ${dir} is a file, not a folder`)
+    if (stat && !stat.isDirectory()) throw new PathRefusal(`${flag} ${file}: ${dir} is a file, not a folder`)
     if (stat || path.dirname(dir) === dir) break
     missing.unshift(dir)
   }
@@ -52,7 +52,7 @@ function makeFolder(folder: string, flag: string): void {
       fs.mkdirSync(dir)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue
-      throw new PathRefusal(`${flag} ${folder}: cannot create the folder ${dir}: ${inWords(error)}`)
+      throw new PathRefusal(`${flag} ${file}: cannot create the folder ${dir}: ${inWords(error)}`)
     }
   }
 }
@@ -63,7 +63,7 @@ function makeFolder(folder: string, flag: string): void {
  * a lock taken beside it is the same lock whichever link named it.
  */
 export function writablePath(file: string, flag: string): string {
-  makeFolder(path.dirname(path.resolve(file)), flag)
+  makeFolder(file, flag)
   let real: string
   try {
     real = fs.realpathSync(file)
