@@ -537,6 +537,38 @@ describe('Tracking API journal', () => {
     }
   })
 
+  it('never delivers twice a resend after a restart, beyond the 1,000 finished events the journal keeps whole', async () => {
+    const { journal, start } = ingestServer(stub.domain)
+    const resent = events('again', 2000)
+    const sendAll = async (server: Served) => {
+      for (let i = 0; i < resent.length; i += 100) {
+        expect((await post(`${server.url}v1/batch`, { batch: resent.slice(i, i + 100) })).status).toBe(200)
+      }
+    }
+    let server = await start()
+    try {
+      await sendAll(server)
+      await settled(server, 2000)
+    } finally {
+      await server.stop()
+    }
+    const delivered = stub.calls.length
+    server = await start()
+    try {
+      // Compacted: the newest 1,000 events whole, the other 1,000 by message id alone.
+      const kinds = lines(journal).map((record) => record.t)
+      expect(kinds.filter((kind) => kind === 'seen')).toHaveLength(1000)
+      expect(kinds.filter((kind) => kind === 'accepted')).toHaveLength(1000)
+      const { accepted } = (await ingested(server)).counts
+      await sendAll(server)
+      expect((await ingested(server)).counts).toMatchObject({ accepted, duplicates: 2000, pending: 0 })
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(stub.calls.length - delivered).toBe(0)
+    } finally {
+      await server.stop()
+    }
+  })
+
   it('refuses a journal another running server holds', async () => {
     const { journal, start } = ingestServer(stub.domain)
     const server = await start()

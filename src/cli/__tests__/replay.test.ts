@@ -7,7 +7,7 @@ import { defaultValues } from '@segment/actions-core'
 import { loadServerDestination } from '../destinations'
 import { SAMPLE_EVENTS } from '../lib/samples'
 import { DEFAULT_RETRY } from '../lib/retry'
-import { PROJECT_ROOT, cli, stubConvertro, tempFile } from './helpers'
+import { PROJECT_ROOT, cli, copyProject, serve, stubConvertro, tempFile } from './helpers'
 import type { Run } from './helpers'
 
 // Each case starts the CLI as its own process.
@@ -212,6 +212,38 @@ describe('replay', () => {
         ['sale', '50.99', 'order-9']
       ])
     )
+  })
+
+  it('runs the README’s flow: npm start on another port, then replay of the example without a domain', async () => {
+    // A copy of the project, so its .convertro/ is this test's: `npm start -- --port 3100` in the README; here
+    // a free port, which is not 3000 either, so another run on this machine cannot collide with it.
+    const project = copyProject()
+    const nothing = await cli(['replay', 'examples/replay.jsonl'], { cwd: project })
+    expect([nothing.code, nothing.stdout, nothing.stderr]).toEqual([
+      1,
+      '',
+      'replay: no server is running (none holds .convertro/ingest.jsonl): start one with `npm start`, or give --collector URL or settings with a domain\n'
+    ])
+    const server = await serve(
+      ['--no-watch', '--journal', '.convertro/ingest.jsonl', '--records', '.convertro/collector.jsonl'],
+      project
+    )
+    try {
+      const run = await cli(['replay', 'examples/replay.jsonl'], { cwd: project })
+      expect([run.code, run.stdout, run.stderr]).toEqual([
+        0,
+        'replay: 20 events, 15 requests, 5 skipped, 0 failed\n',
+        ''
+      ])
+      const recorded = (await (await fetch(`${server.url}collector/requests`)).json()) as unknown[]
+      expect(recorded).toHaveLength(15)
+      expect(fs.readdirSync(path.join(project, 'examples')).sort()).toEqual(
+        fs.readdirSync(path.join(PROJECT_ROOT, 'examples')).sort()
+      )
+    } finally {
+      await server.stop()
+      fs.rmSync(project, { recursive: true, force: true })
+    }
   })
 
   it('prints the requests of a dry run and sends nothing', async () => {

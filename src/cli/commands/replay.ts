@@ -254,7 +254,7 @@ class Replay {
 function checked(record: EventRecord): EventRecord {
   if (record.problem || !record.event) return record
   const problem = eventProblem(record.event, 'the event', { archived: true })
-  if (problem) return { ...record, event: undefined, problem: problem.message }
+  if (problem) return { ...record, problem: problem.message }
   const event = record.event as unknown as Record<string, unknown>
   return { ...record, event: { ...event, timestamp: eventTime(event) } as unknown as SegmentEvent }
 }
