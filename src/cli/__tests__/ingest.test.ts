@@ -145,6 +145,9 @@ describe('Tracking API routing', () => {
     expect(reasons['m-page']).toBe('no subscription matched the event')
     expect(reasons['m-off']).toBe('integrations.Convertro is false')
     expect(reasons['m-all-off']).toBe('integrations.All is false and integrations.Convertro is not enabled')
+    // Skipped by the Integrations object or by every subscription, a finished event was looked at once.
+    const attempts = Object.fromEntries(view.events.map((e) => [e.id, e.attempts]))
+    expect(attempts).toEqual(Object.fromEntries(batch.map((e) => [e.messageId, 1])))
 
     const base = { sid: DEVICE, ts: ts(AT) }
     const sorted = (calls: Call[]) => [...calls].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))

@@ -82,7 +82,9 @@ function eventSubscriptions(
     const own = otherPresets.find((p) => matches(parseFql(p.subscribe), { type: 'track', event }))
     if (typeof type !== 'string' || type.trim() === '') {
       warnings.push(`event "${event}" maps to no Convertro event type: skipped`)
-    } else if (event.trim() === '' || !literal) {
+    } else if (event.trim() === '') {
+      warnings.push(`event ${JSON.stringify(event)} has no name, so no subscription can take it: skipped`)
+    } else if (!literal) {
       warnings.push(`event ${JSON.stringify(event)} cannot be named in a subscription (FQL has no escapes): skipped`)
     } else if (seen.has(event)) {
       warnings.push(`event "${event}" is mapped twice: kept the first mapping`)

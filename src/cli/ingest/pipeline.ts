@@ -309,11 +309,11 @@ export class IngestPipeline {
   private async process(entry: Entry, route: Route): Promise<void> {
     entry.status = 'processing'
     entry.retryAt = undefined
-    const skip = skipReason(entry.event)
-    if (skip)
-      return this.finish(entry, { status: 'skipped', reason: skip, attempts: entry.attempts, subscriptions: [] })
-
+    // Every look at the event is an attempt, a skip included: a finished event shows at least one, wherever shown.
     const attempt = ++entry.attempts
+    const skip = skipReason(entry.event)
+    if (skip) return this.finish(entry, { status: 'skipped', reason: skip, attempts: attempt, subscriptions: [] })
+
     const subscriptions = route.subscriptions().filter((subscription) => !entry.finished.has(keyOf(subscription)))
     const outcomes = await routeEvent(route.definition(), entry.event, route.settings, subscriptions)
     subscriptions.forEach((subscription, index) => {
