@@ -1,4 +1,5 @@
 import { chooseChromium, describeChoice, recordNoChromium } from './chromium'
+import { openRunTempDir } from './temp-dir'
 
 /** Chooses the browser tests' Chromium once per run and says which, before any suite starts. */
 export default async function globalSetup(): Promise<void> {
@@ -11,4 +12,5 @@ export default async function globalSetup(): Promise<void> {
   }
   // stderr, where jest reports: stdout may carry --json results.
   process.stderr.write(`\n${line}\n`)
+  openRunTempDir()
 }

@@ -1,13 +1,12 @@
 import { spawn } from 'child_process'
 import fs from 'fs'
-import os from 'os'
 import path from 'path'
 import zlib from 'zlib'
 import { defaultValues } from '@segment/actions-core'
 import { loadServerDestination } from '../destinations'
 import { SAMPLE_EVENTS } from '../lib/samples'
 import { DEFAULT_RETRY } from '../lib/retry'
-import { PROJECT_ROOT, cli, copyProject, serve, stubConvertro, tempFile } from './helpers'
+import { PROJECT_ROOT, cli, copyProject, serve, stubConvertro, tempDir, tempFile } from './helpers'
 import type { Run } from './helpers'
 
 // Each case starts the CLI as its own process.
@@ -55,7 +54,7 @@ const settingsFor = (stub: Stub, extra: Event = {}) =>
 
 /** A directory whose `bin` is the project's, so the CLI can run with it as the current directory. */
 function workDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-replay-'))
+  const dir = tempDir('convertro-replay-')
   fs.symlinkSync(path.join(PROJECT_ROOT, 'bin'), path.join(dir, 'bin'))
   return dir
 }
@@ -537,7 +536,7 @@ describe('replay of 100,000 events', () => {
   }
 
   it('sends every call once, counts what it skipped, and reports its peak memory', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-replay-100k-'))
+    const dir = tempDir('convertro-replay-100k-')
     const file = path.join(dir, 'events.jsonl')
     const expected = generate(file)
     const convertro = await countingConvertro()

@@ -1,13 +1,13 @@
 import fs from 'fs'
-import os from 'os'
 import path from 'path'
 import type { SegmentEvent } from '@segment/actions-core'
 import { Journal } from '../journal'
 import type { JournalRecord } from '../journal'
 import { IngestPipeline } from '../pipeline'
 import { DEFAULT_RETRY } from '../../lib/retry'
+import { tempDir } from '../../__tests__/helpers'
 
-const temp = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'journal-')), 'ingest.jsonl')
+const temp = () => path.join(tempDir('convertro-journal-'), 'ingest.jsonl')
 const event = (id: string) => ({ type: 'track', event: 'E', userId: 'u', messageId: id } as SegmentEvent)
 const accepted = (id: string): JournalRecord => ({
   t: 'accepted',
