@@ -95,8 +95,13 @@ export class Collector {
 /** The collector's routes: Convertro's calls, and what it recorded for the tester. */
 export function collectorRoutes(collector: Collector, callKinds: () => readonly string[]): express.Router {
   const router = express.Router()
-  router.get('/collector/requests', (_req, res) => {
-    res.json(collector.list())
+  // `?limit=N`: only the newest N, so a page showing them costs the same whatever the collector holds; the
+  // header says how many there are in all.
+  router.get('/collector/requests', (req, res) => {
+    const all = collector.list()
+    const limit = Number(req.query.limit)
+    res.set('X-Total-Count', String(all.length))
+    res.json(Number.isInteger(limit) && limit > 0 ? all.slice(-limit) : all)
   })
   router.delete('/collector/requests', (_req, res) => {
     collector.clear()
