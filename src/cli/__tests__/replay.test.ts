@@ -309,6 +309,22 @@ describe('replay', () => {
     expect(convertro.paths).toHaveLength(2)
   })
 
+  it.each([
+    ['JSON lines', (events: string[]) => events.join('\n') + '\n', 'line', 'events.jsonl'],
+    ['a JSON array', (events: string[]) => `[${events.join(',')}]`, 'item', 'events.json']
+  ])('fails an event nested beyond the limit in %s, naming it and the limit', async (_form, write, unit, name) => {
+    const convertro = await stub([200])
+    const deep = JSON.stringify(track('Deep', { nested: 'HOLE' })).replace(
+      '"HOLE"',
+      '['.repeat(5000) + ']'.repeat(5000)
+    )
+    const file = tempFile(name, write([JSON.stringify(track('Signed Up')), deep]))
+    const { code, stdout, stderr } = await cli(['replay', file, '--settings', settingsFor(convertro)])
+    expect([code, stdout]).toEqual([1, 'replay: 2 events, 1 requests, 0 skipped, 1 failed\n'])
+    expect(stderr.split('\n')[0]).toBe(`replay: ${unit} 2: nested deeper than 100 levels, the limit for JSON input`)
+    expect(convertro.paths).toHaveLength(1)
+  })
+
   it('shows the first 20 failures and says where the rest are', async () => {
     const convertro = await stub([200])
     const file = tempFile('events.jsonl', 'not json\n'.repeat(25))
