@@ -11,6 +11,9 @@ const common = {
 
 /** @type {import('@jest/types').Config.InitialOptions} */
 module.exports = {
+  // The whole run gets a temp dir of its own, and fails at the end if a test left a folder of its own in it.
+  globalSetup: '<rootDir>/test/temp-dir-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   projects: [
     {
       // packages/destination-actions: every file under __tests__ is a suite, except under __tests__/__helpers__/.

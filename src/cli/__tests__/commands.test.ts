@@ -303,6 +303,7 @@ describe('migrate', () => {
         { key: 'Order Completed', value: 'purchase' },
         { key: 'Say "hi"', value: 'hi' },
         { key: 'Empty', value: '' },
+        { key: '', value: 'nameless' },
         'junk'
       ]
     }
@@ -315,7 +316,8 @@ describe('migrate', () => {
       'events[5] is not a { key, value } pair: not carried over',
       'event "Order Completed" goes to the "Order Completed" action: its mapping to "purchase" is not carried over',
       'event "Say \\"hi\\"" cannot be named in a subscription (FQL has no escapes): skipped',
-      'event "Empty" maps to no Convertro event type: skipped'
+      'event "Empty" maps to no Convertro event type: skipped',
+      'event "" has no name, so no subscription can take it: skipped'
     ]
     expect(stderr.trimEnd().split('\n')).toEqual(warnings.map((w) => `warning: ${w}`))
     const result = JSON.parse(stdout) as { warnings: string[]; subscriptions: { name: string }[] }

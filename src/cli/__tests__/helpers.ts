@@ -29,9 +29,35 @@ export function cli(
   })
 }
 
+/** Folders the helpers made, and the servers they started: both gone once the file's tests are. */
+const made: string[] = []
+const started = new Set<ChildProcess>()
+
+/** Stops a server that is still running, and resolves once it has exited. */
+function stopped(child: ChildProcess): Promise<unknown> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', resolve)
+    child.kill('SIGTERM')
+  })
+}
+
+afterAll(async () => {
+  // A server still running would write into a folder being removed: it is stopped first.
+  await Promise.all([...started].map(stopped))
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+/** A new folder in the temp dir, removed after the test file's tests. */
+export function tempDir(prefix = 'convertro-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
+
 /** A copy of the project (sources only, dependencies linked) that a test may change freely. */
 export function copyProject(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-project-'))
+  const dir = tempDir('convertro-project-')
   for (const entry of ['bin', 'src', 'test', 'examples', 'package.json', 'tsconfig.json', '.prettierrc.json']) {
     fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(dir, entry), { recursive: true })
   }
@@ -40,7 +66,7 @@ export function copyProject(): string {
 }
 
 export function tempFile(name: string, content?: unknown): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-')), name)
+  const file = path.join(tempDir(), name)
   if (content !== undefined) fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content))
   return file
 }
@@ -71,6 +97,8 @@ export async function serve(args: string[] = [], cwd = PROJECT_ROOT, env: NodeJS
     cwd,
     env: { ...process.env, ...env }
   })
+  started.add(child)
+  child.once('exit', () => started.delete(child))
   let output = ''
   const waiters: (() => void)[] = []
   const append = (chunk: Buffer) => {
@@ -241,7 +269,7 @@ export interface TrackingServer {
  * dir: `start` can be called again after a stop, to restart it on the same journal.
  */
 export function ingestServer(domain: string, args: string[] = [], settings: Record<string, unknown> = SAMPLE_SETTINGS) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-ingest-'))
+  const dir = tempDir('convertro-ingest-')
   const journal = path.join(dir, 'ingest.jsonl')
   const settingsFile = path.join(dir, 'settings.json')
   fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, domain }))

@@ -1,13 +1,12 @@
 import { spawn } from 'child_process'
 import fs from 'fs'
-import os from 'os'
 import path from 'path'
 import zlib from 'zlib'
 import { defaultValues } from '@segment/actions-core'
 import { loadServerDestination } from '../destinations'
 import { SAMPLE_EVENTS } from '../lib/samples'
 import { DEFAULT_RETRY } from '../lib/retry'
-import { PROJECT_ROOT, cli, stubConvertro, tempFile } from './helpers'
+import { PROJECT_ROOT, cli, copyProject, serve, stubConvertro, tempDir, tempFile } from './helpers'
 import type { Run } from './helpers'
 
 // Each case starts the CLI as its own process.
@@ -55,7 +54,7 @@ const settingsFor = (stub: Stub, extra: Event = {}) =>
 
 /** A directory whose `bin` is the project's, so the CLI can run with it as the current directory. */
 function workDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-replay-'))
+  const dir = tempDir('convertro-replay-')
   fs.symlinkSync(path.join(PROJECT_ROOT, 'bin'), path.join(dir, 'bin'))
   return dir
 }
@@ -92,7 +91,7 @@ describe('replay', () => {
       order('order-2', { repeat: false, total: undefined }),
       order('order-3'),
       track('Application Installed'),
-      event({ type: 'page', name: 'Pricing', properties: {} }),
+      event({ type: 'page', anonymousId: 'anon-2', name: 'Pricing', properties: {} }),
       track('Newsletter Subscribed', {}, { integrations: { Convertro: false } }),
       track('Support Opened', {}, { integrations: { All: false } }),
       track('Coupon Applied', { revenue: 5 }, { integrations: { All: false, Convertro: true } })
@@ -214,12 +213,44 @@ describe('replay', () => {
     )
   })
 
+  it('runs the README’s flow: npm start on another port, then replay of the example without a domain', async () => {
+    // A copy of the project, so its .convertro/ is this test's: `npm start -- --port 3100` in the README; here
+    // a free port, which is not 3000 either, so another run on this machine cannot collide with it.
+    const project = copyProject()
+    const nothing = await cli(['replay', 'examples/replay.jsonl'], { cwd: project })
+    expect([nothing.code, nothing.stdout, nothing.stderr]).toEqual([
+      1,
+      '',
+      'replay: no server is running (none holds .convertro/ingest.jsonl): start one with `npm start`, or give --collector URL or settings with a domain\n'
+    ])
+    const server = await serve(
+      ['--no-watch', '--journal', '.convertro/ingest.jsonl', '--records', '.convertro/collector.jsonl'],
+      project
+    )
+    try {
+      const run = await cli(['replay', 'examples/replay.jsonl'], { cwd: project })
+      expect([run.code, run.stdout, run.stderr]).toEqual([
+        0,
+        'replay: 20 events, 15 requests, 5 skipped, 0 failed\n',
+        ''
+      ])
+      const recorded = (await (await fetch(`${server.url}collector/requests`)).json()) as unknown[]
+      expect(recorded).toHaveLength(15)
+      expect(fs.readdirSync(path.join(project, 'examples')).sort()).toEqual(
+        fs.readdirSync(path.join(PROJECT_ROOT, 'examples')).sort()
+      )
+    } finally {
+      await server.stop()
+      fs.rmSync(project, { recursive: true, force: true })
+    }
+  })
+
   it('prints the requests of a dry run and sends nothing', async () => {
     const convertro = await stub([200])
     const events = [
       event({ type: 'identify', userId: 'user-1024' }),
       order('order-1', { repeat: false }),
-      event({ type: 'page', name: 'Home' })
+      event({ type: 'page', anonymousId: 'anon-2', name: 'Home' })
     ]
     const file = tempFile('events.jsonl', jsonl(events))
     const settings = settingsFor(convertro, { hybridAttributionModel: true })
@@ -276,6 +307,22 @@ describe('replay', () => {
     ])
     expect(fs.readFileSync(failed, 'utf8')).toBe('{"type": "track", \n[1, 2]\n')
     expect(convertro.paths).toHaveLength(2)
+  })
+
+  it.each([
+    ['JSON lines', (events: string[]) => events.join('\n') + '\n', 'line', 'events.jsonl'],
+    ['a JSON array', (events: string[]) => `[${events.join(',')}]`, 'item', 'events.json']
+  ])('fails an event nested beyond the limit in %s, naming it and the limit', async (_form, write, unit, name) => {
+    const convertro = await stub([200])
+    const deep = JSON.stringify(track('Deep', { nested: 'HOLE' })).replace(
+      '"HOLE"',
+      '['.repeat(5000) + ']'.repeat(5000)
+    )
+    const file = tempFile(name, write([JSON.stringify(track('Signed Up')), deep]))
+    const { code, stdout, stderr } = await cli(['replay', file, '--settings', settingsFor(convertro)])
+    expect([code, stdout]).toEqual([1, 'replay: 2 events, 1 requests, 0 skipped, 1 failed\n'])
+    expect(stderr.split('\n')[0]).toBe(`replay: ${unit} 2: nested deeper than 100 levels, the limit for JSON input`)
+    expect(convertro.paths).toHaveLength(1)
   })
 
   it('shows the first 20 failures and says where the rest are', async () => {
@@ -345,7 +392,11 @@ describe('replay', () => {
 
   it('fails a non-retryable answer at once, and the failed file replays once Convertro takes it', async () => {
     const refusing = await stub([400])
-    const events = [track('Signed Up'), track('Trial Started'), event({ type: 'page', name: 'Home' })]
+    const events = [
+      track('Signed Up'),
+      track('Trial Started'),
+      event({ type: 'page', anonymousId: 'anon-2', name: 'Home' })
+    ]
     const file = tempFile('events.jsonl', jsonl(events))
     const first = await cli(['replay', file, '--settings', settingsFor(refusing), '--retry-delay', '5'])
     expect(first.stdout).toBe('replay: 3 events, 2 requests, 1 skipped, 2 failed\n')
@@ -501,7 +552,7 @@ describe('replay of 100,000 events', () => {
   }
 
   it('sends every call once, counts what it skipped, and reports its peak memory', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-replay-100k-'))
+    const dir = tempDir('convertro-replay-100k-')
     const file = path.join(dir, 'events.jsonl')
     const expected = generate(file)
     const convertro = await countingConvertro()

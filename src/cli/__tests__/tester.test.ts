@@ -286,3 +286,119 @@ describe('the tester page in Chromium', () => {
     })
   })
 })
+
+describe('the tester page with 10,000 collector records', () => {
+  const RECORDS = 10_000
+  let server: Served
+  let browser: Browser
+
+  /** A call as the collector records it, the way a long-running server holds thousands. */
+  const record = (id: number) => ({
+    id,
+    receivedAt: new Date(Date.UTC(2026, 10, 25, 10) + id * 1000).toISOString(),
+    method: 'GET',
+    kind: 'hit',
+    client: 'acme',
+    site: '1',
+    url: `/api/hit/acme/1/?sid=device-${id}&ts=1764064800&typ=Signed+Up&val=1`,
+    query: { sid: `device-${id}`, ts: '1764064800', typ: 'Signed Up', val: '1' },
+    userAgent: 'Segment (Actions)',
+    status: 200
+  })
+
+  beforeAll(async () => {
+    const records = tempFile(
+      'collector.jsonl',
+      Array.from({ length: RECORDS }, (_, i) => `${JSON.stringify(record(i + 1))}\n`).join('')
+    )
+    server = await serve(['--no-watch', '--records', records])
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  async function open(width: number): Promise<{ page: Page; failed: string[] }> {
+    const page = await browser.newPage({ viewport: { width, height: 900 } })
+    const failed: string[] = []
+    page.on('response', (response) => {
+      if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`)
+    })
+    await page.goto(server.url)
+    await page.waitForSelector('#collector tbody tr')
+    return { page, failed }
+  }
+  const shownLine = (page: Page) => page.locator('#collector-panel .more .shown').textContent()
+
+  it('shows the newest 50 of them, says so, re-renders Send at once, and shows more on request', async () => {
+    const { page, failed } = await open(1280)
+    expect(await page.locator('#collector tbody tr').count()).toBe(50)
+    expect(await shownLine(page)).toBe('Showing the newest 50 of 10,000.')
+    expect(await page.locator('#collector tbody tr td:first-child').first().textContent()).toBe(String(RECORDS))
+    const height = await page.evaluate(() => document.documentElement.scrollHeight)
+    expect(height).toBeLessThan(6000)
+
+    await page.selectOption('#target', 'action:trackEvent')
+    const started = Date.now()
+    const answered = page.waitForResponse((response) => response.url().endsWith('/trackEvent')).then(() => Date.now())
+    await page.click('#send')
+    await page.waitForFunction(() =>
+      document.querySelector('#collector-panel .more .shown')?.textContent?.includes('of 10,001')
+    )
+    const rendered = Date.now()
+    // The re-render: from the action's answer to the page showing it and the collector's new row.
+    const elapsed = `${rendered - (await answered)} ms (${
+      rendered - started
+    } ms from the click, the action's run included)`
+    process.stdout.write(
+      `tester: Send re-rendered in ${elapsed} with ${RECORDS.toLocaleString('en')} records, page ${height} px tall\n`
+    )
+    expect(await page.locator('#collector tbody tr td:first-child').first().textContent()).toBe(String(RECORDS + 1))
+
+    await page.click('#collector-panel .more button')
+    await page.waitForFunction(() => document.querySelectorAll('#collector tbody tr').length === 100)
+    expect(await shownLine(page)).toBe('Showing the newest 100 of 10,001.')
+    // The favicon, like every other file of the page, is there.
+    expect(failed).toEqual([])
+    await page.close()
+  })
+
+  it('wraps the Query column only between parameters', async () => {
+    const { page } = await open(1280)
+    // Each parameter that fits its cell on one line is on one line; one wider than the cell (a user agent) may break.
+    const split = () =>
+      page.locator('#collector td.query .param').evaluateAll((params) =>
+        params
+          .filter((param) => {
+            const probe = param.cloneNode(true) as HTMLElement
+            Object.assign(probe.style, { whiteSpace: 'nowrap', maxWidth: 'none', position: 'absolute' })
+            param.after(probe)
+            const natural = probe.getBoundingClientRect().width
+            probe.remove()
+            return natural < (param.parentElement?.clientWidth ?? 0) - 16
+          })
+          .filter(
+            (param) => param.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(param).lineHeight)
+          )
+          .map((param) => param.textContent)
+      )
+    for (const width of [1280, 700, 390]) {
+      await page.setViewportSize({ width, height: 900 })
+      expect(await split()).toEqual([])
+    }
+    // The 10,000 records' parameters all fit a cell: each is on one line, `val=1` included.
+    expect(await page.locator('#collector td.query .param', { hasText: /^val=1$/ }).count()).toBeGreaterThan(0)
+    await page.close()
+  })
+
+  it('stays usable at 390 px: nothing wider than the screen, and Send within reach', async () => {
+    const { page } = await open(390)
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    const send = await page.locator('#send').boundingBox()
+    expect(send && send.x + send.width).toBeLessThanOrEqual(390)
+    fs.mkdirSync(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: path.join(ARTIFACTS, 'tester-390.png'), fullPage: true })
+    await page.close()
+  })
+})

@@ -4,11 +4,14 @@ import { once } from 'events'
 import type { Command } from 'commander'
 import type { JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
 import { loadServerDestination } from '../destinations'
+import { runningCollector } from '../ingest/running'
 import type { ServerDestination } from '../destinations'
 import { openEvents } from '../lib/event-files'
 import type { EventRecord, EventSource } from '../lib/event-files'
+import { PathRefusal, writablePath } from '../lib/files'
 import type { ErrorOutput } from '../lib/exchanges'
 import { count, wholeNumber } from '../lib/options'
+import { PROJECT_ROOT, STATE_DIR } from '../lib/paths'
 import { startProgress } from '../lib/progress'
 import type { Progress } from '../lib/progress'
 import { DEFAULT_RETRY, backoff, sleep } from '../lib/retry'
@@ -17,12 +20,17 @@ import { interceptRequests } from '../lib/run'
 import { SAMPLE_SETTINGS } from '../lib/samples'
 import { routeBatch } from '../routing/route-batch'
 import type { EventOutcome } from '../routing/route-batch'
+import { eventProblem, eventTime } from '../routing/event-rules'
 import { skipReason } from '../routing/route-event'
 import { checkSettings, readSettings, withDomain } from '../routing/settings'
 import { presetSubscriptions, readSubscriptions } from '../routing/subscriptions'
 
 export interface ReplayOptions {
   settings?: string
+  /** The collector to send to when the settings name no domain; by default, that of the running `serve`. */
+  collector?: string
+  /** Where failed events go; by default, see `failedFileFor`. */
+  failed?: string
   subscriptions?: string
   /** Batches in flight at once. */
   concurrency: number
@@ -39,18 +47,60 @@ export const BATCH_SIZE = 100
 /** Failures printed one a line; the rest are only counted, and are all in the failed file. */
 export const SHOWN_FAILURES = 20
 
-/** The collector of a local `npm start`, for settings that name no domain. */
+/** Where a dry run with no domain and no running server says its requests would go: `npm start`'s collector. */
 export const localCollector = () => `http://127.0.0.1:${process.env.PORT || 3000}`
 
-/** Where a run's failed events go: beside the input, named after it; replaying that file rewrites it. */
+/** A failures file's name is replay's own: an existing file without it is never overwritten. */
+const FAILED_SUFFIX = '.failed.jsonl'
+
+/** The failures file beside an input, named after it; replaying that file rewrites it. */
 export function failedFileFor(input: string): string {
-  if (input === '-') return 'replay.failed.jsonl'
+  if (input === '-') return `replay${FAILED_SUFFIX}`
   const base = input.replace(/\.gz$/i, '').replace(/\.(jsonl|ndjson|json)$/i, '')
-  return `${base.replace(/\.failed$/, '')}.failed.jsonl`
+  return `${base.replace(/\.failed$/, '')}${FAILED_SUFFIX}`
 }
 
-function settingsFor(file: string | undefined): JSONObject {
-  return withDomain(file ? readSettings(file) : SAMPLE_SETTINGS, localCollector())
+const inside = (file: string, folder: string) => !path.relative(folder, file).startsWith('..')
+
+/**
+ * Where a run's failed events go: `--failed`, else beside the input, unless the input is one of the project's
+ * examples or its folder cannot be written: then under `.convertro/failed/`. The run's last line names it.
+ */
+function failedPath(input: string, given: string | undefined): string {
+  if (given) return given
+  const beside = path.resolve(failedFileFor(input))
+  const besideOk = () => {
+    try {
+      writablePath(beside, '--failed')
+      return true
+    } catch {
+      return false
+    }
+  }
+  if (!inside(beside, path.join(PROJECT_ROOT, 'examples')) && besideOk()) return failedFileFor(input)
+  return path.relative(process.cwd(), path.join(STATE_DIR, 'failed', path.basename(beside)))
+}
+
+/** The failures file's real path, once it is known to be one replay may write: new, empty, or its own. */
+function checkFailedFile(file: string): string {
+  const real = writablePath(file, '--failed')
+  const size = fs.existsSync(real) ? fs.statSync(real).size : 0
+  if (size > 0 && !real.endsWith(FAILED_SUFFIX)) {
+    throw new PathRefusal(
+      `--failed ${file} is not a failures file replay wrote (their names end in ${FAILED_SUFFIX}): ` +
+        'it is left as it is; give --failed a new file'
+    )
+  }
+  return real
+}
+
+/** The settings, with the running server's collector as their domain when they name none. */
+async function withCollector(settings: JSONObject, options: ReplayOptions): Promise<JSONObject> {
+  // withDomain hands back the very settings it was given when they name a domain.
+  if (withDomain(settings, 'x') === settings) return settings
+  if (options.collector) return withDomain(settings, options.collector)
+  if (!options.dryRun) return withDomain(settings, await runningCollector())
+  return withDomain(settings, await runningCollector().catch(localCollector))
 }
 
 /**
@@ -61,9 +111,10 @@ class FailedFile {
   private out?: fs.WriteStream
   private readonly writing: string
 
-  constructor(readonly file: string, input: string) {
-    const rereading = input !== '-' && path.resolve(input) === path.resolve(file)
-    this.writing = rereading ? `${file}.${process.pid}.partial` : file
+  /** `file` as the run names it; `real`, its real path, where it is written. */
+  constructor(readonly file: string, private readonly real: string, input: string) {
+    const rereading = input !== '-' && fs.existsSync(input) && fs.realpathSync(input) === real
+    this.writing = rereading ? `${real}.${process.pid}.partial` : real
   }
 
   async add(text: string): Promise<void> {
@@ -76,11 +127,11 @@ class FailedFile {
     if (this.out) {
       this.out.end()
       await once(this.out, 'close')
-      if (this.writing !== this.file) fs.renameSync(this.writing, this.file)
+      if (this.writing !== this.real) fs.renameSync(this.writing, this.real)
       return false
     }
-    if (!removeStale || !fs.existsSync(this.file)) return false
-    fs.rmSync(this.file)
+    if (!removeStale || !fs.existsSync(this.real)) return false
+    fs.rmSync(this.real)
     return true
   }
 }
@@ -164,7 +215,8 @@ class Replay {
     return outcomes
   }
 
-  async batch(records: EventRecord[]): Promise<void> {
+  async batch(read: EventRecord[]): Promise<void> {
+    const records = read.map(checked)
     const skipped = records.map((record) => !record.problem && record.event !== undefined && skipReason(record.event))
     const routed = records.filter((record, index) => !record.problem && !skipped[index])
     const outcomes = await this.route(routed.map((record) => record.event as SegmentEvent))
@@ -193,6 +245,18 @@ class Replay {
     if (this.print && requests.length > 0) await this.print(requests.map((url) => `GET ${url}`).join('\n'))
     this.totals.done += records.length
   }
+}
+
+/**
+ * The record with the problem the Tracking API would refuse its event for (the same rules, except that an
+ * archived event must carry its time), and its time where Segment would put it, as the Tracking API does.
+ */
+function checked(record: EventRecord): EventRecord {
+  if (record.problem || !record.event) return record
+  const problem = eventProblem(record.event, 'the event', { archived: true })
+  if (problem) return { ...record, problem: problem.message }
+  const event = record.event as unknown as Record<string, unknown>
+  return { ...record, event: { ...event, timestamp: eventTime(event) } as unknown as SegmentEvent }
 }
 
 /** Writes a line to standard output, waiting when the reader is slower than the run. */
@@ -279,15 +343,19 @@ async function report(run: Replay, failedFile: FailedFile | undefined, removeSta
 export async function replay(input: string, options: ReplayOptions): Promise<number> {
   const startedAt = Date.now()
   const destination = await loadServerDestination()
-  const settings = settingsFor(options.settings)
+  const given = options.settings ? readSettings(options.settings) : SAMPLE_SETTINGS
   const subscriptions = options.subscriptions
     ? readSubscriptions(options.subscriptions, destination.definition)
     : presetSubscriptions(destination.definition)
-  await checkSettings(destination.definition, settings)
+  // Bad settings are named before any server is looked for: with no domain, any loopback one checks the rest.
+  await checkSettings(destination.definition, withDomain(given, localCollector()))
+  const settings = await withCollector(given, options)
+  const failedName = options.dryRun ? undefined : failedPath(input, options.failed)
+  const failedReal = failedName === undefined ? undefined : checkFailedFile(failedName)
   const source = await openEvents(input)
 
   if (options.dryRun) await interceptRequests()
-  const failedFile = options.dryRun ? undefined : new FailedFile(failedFileFor(input), input)
+  const failedFile = failedName && failedReal ? new FailedFile(failedName, failedReal, input) : undefined
   const retry = { ...DEFAULT_RETRY, retries: options.retries, delayMs: options.retryDelay }
   const run = new Replay(
     destination,
@@ -310,7 +378,12 @@ export function configure(command: Command): void {
     .argument('<events>', 'JSON-lines file of events (gzipped or not) or a JSON array file; - reads standard input')
     .option(
       '-s, --settings <file>',
-      'destination settings as JSON, or migrate’s output (default: the sample settings); with no domain, calls go to the collector of a local npm start, http://127.0.0.1:$PORT (3000 when unset)'
+      'destination settings as JSON, or migrate’s output (default: the sample settings); with no domain, calls go to the collector of the running npm start, whatever its port'
+    )
+    .option('--collector <url>', 'where calls go when the settings name no domain (default: the running npm start)')
+    .option(
+      '--failed <file>',
+      'where failed events go (default: beside the input as NAME.failed.jsonl, or .convertro/failed/ for the project’s examples and folders that cannot be written)'
     )
     .option('--subscriptions <file>', 'subscriptions as migrate prints them (default: the automatic presets)')
     .option(

@@ -3,15 +3,14 @@ import path from 'path'
 import type { Command } from 'commander'
 import { DESTINATION_ROOTS, findDestination } from '../destinations'
 import { count, port } from '../lib/options'
-import { PROJECT_ROOT } from '../lib/paths'
+import { DEFAULT_JOURNAL, PROJECT_ROOT, STATE_DIR } from '../lib/paths'
 import { DEFAULT_RETRY } from '../lib/retry'
 import { startServer } from '../server/app'
 import type { RunningServer } from '../server/app'
 import { HOSTED_TESTER_ORIGINS, HOSTED_TESTER_URL } from '../server/hosted-tester'
 import type { ServeTarget } from '../server/source'
 
-const DEFAULT_RECORDS = path.relative(process.cwd(), path.join(PROJECT_ROOT, '.convertro/collector.jsonl'))
-const DEFAULT_JOURNAL = path.relative(process.cwd(), path.join(PROJECT_ROOT, '.convertro/ingest.jsonl'))
+const DEFAULT_RECORDS = path.relative(process.cwd(), path.join(STATE_DIR, 'collector.jsonl'))
 
 /** Where Segment's monorepo keeps destinations, from its root: its serve's `-b` default, and its browser ones. */
 const SEGMENT_DIRECTORIES = {
@@ -116,7 +115,11 @@ export function configure(command: Command): void {
     .option('-s, --settings <file>', 'settings for events sent to /v1 (default: the collector is the domain)')
     .option('--subscriptions <file>', 'subscriptions for those events, as migrate prints them (default: the presets)')
     .option('--write-key <key>', 'require this write key on /v1 requests (default: any key is accepted)')
-    .option('--journal <file>', 'JSON-lines journal of the events /v1 accepted', DEFAULT_JOURNAL)
+    .option(
+      '--journal <file>',
+      'JSON-lines journal of the events /v1 accepted',
+      path.relative(process.cwd(), DEFAULT_JOURNAL)
+    )
     .option('--retries <n>', 'retries of a retryable failure (408, 429, 5xx, no answer)', count, DEFAULT_RETRY.retries)
     .option(
       '--retry-delay <ms>',

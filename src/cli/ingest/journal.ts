@@ -1,8 +1,9 @@
 import fs from 'fs'
-import path from 'path'
-import readline from 'readline'
 import { isObject } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
+import { PathRefusal, inWords, readOwnLines, setTornLineAside, writablePath } from '../lib/files'
+import { parseJson } from '../lib/json'
+import { WriteHealth } from '../lib/write-health'
 
 /** What became of an event, as the journal keeps it and the Events view shows it. */
 export interface StoredOutcome {
@@ -25,10 +26,12 @@ export interface StoredSubscription {
  * The journal's lines. An event is `accepted` before its sender hears 200, gets an `attempt` line after each
  * try that must be retried (naming the subscriptions already finished, which are never run again, and what
  * each run so far sent), and a
- * `done` line once nothing is left to try.
+ * `done` line once nothing is left to try. A `seen` line keeps only the message id of an event accepted within the
+ * dedupe window whose records were compacted away, so a resend after a restart is still known.
  */
 export type JournalRecord =
   | { t: 'accepted'; id: string; at: string; event: SegmentEvent }
+  | { t: 'seen'; id: string; at: string }
   | { t: 'attempt'; id: string; attempt: number; finished: string[]; results: [string, StoredSubscription][] }
   | { t: 'done'; id: string; at: string; outcome: StoredOutcome }
 
@@ -42,6 +45,7 @@ interface PendingWrite {
 function asRecord(value: unknown): JournalRecord | undefined {
   if (!isObject(value) || typeof value.id !== 'string') return undefined
   if (value.t === 'accepted' && isObject(value.event) && typeof value.at === 'string') return value as JournalRecord
+  if (value.t === 'seen' && typeof value.at === 'string') return value as JournalRecord
   if (value.t === 'attempt' && typeof value.attempt === 'number' && Array.isArray(value.finished)) {
     return { ...value, results: Array.isArray(value.results) ? value.results : [] } as JournalRecord
   }
@@ -61,26 +65,59 @@ function running(pid: number): boolean {
   }
 }
 
+/** What a journal's lock says: the process holding it, and, once it listens, where its server answers. */
+export interface LockHolder {
+  pid: number
+  url?: string
+  collector?: string | null
+}
+
+/** The lock of a journal at this real path. */
+export const lockFileOf = (real: string) => `${real}.lock`
+
+/** Who holds a lock, if the lock is still there and names a process (a bare pid, or a JSON object). */
+export function readLock(lockFile: string): LockHolder | undefined {
+  try {
+    const text = fs.readFileSync(lockFile, 'utf8')
+    const held = text.startsWith('{') ? (parseJson(text) as LockHolder) : { pid: Number(text) }
+    return Number.isInteger(held.pid) && held.pid > 0 ? held : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The holder of a lock when that process is still running. */
+export function liveHolder(lockFile: string): LockHolder | undefined {
+  const held = readLock(lockFile)
+  return held && running(held.pid) ? held : undefined
+}
+
 /**
  * Takes the journal for this process. Two servers on one journal would both take up its unfinished events
- * and send them twice; a lock left by a process that is gone (killed) is taken over.
+ * and send them twice; a lock left by a process that is gone (killed) is taken over. `real` has its symbolic
+ * links resolved, so two names for one file meet at one lock.
  */
-function lock(file: string): string {
-  const lockFile = `${file}.lock`
+function lock(real: string, given: string): string {
+  const lockFile = lockFileOf(real)
   for (;;) {
     try {
       fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' })
       return lockFile
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      const owner = Number(fs.readFileSync(lockFile, 'utf8'))
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && running(owner)) {
-        throw new Error(`${file} is in use by process ${owner}: give this server a --journal of its own`)
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new PathRefusal(`--journal ${given}: cannot take its lock ${lockFile}: ${inWords(error)}`)
+      }
+      const owner = readLock(lockFile)?.pid
+      if (owner !== undefined && owner !== process.pid && running(owner)) {
+        throw new PathRefusal(`${given} is in use by process ${owner}: give this server a --journal of its own`)
       }
       fs.rmSync(lockFile, { force: true })
     }
   }
 }
+
+/** Journal lines hold an event (100 levels at most) and Convertro's answers, whose depth is theirs. */
+const LINE_DEPTH = 1000
 
 /**
  * An append-only JSON-lines file. Appends that arrive while a write is under way are written together, and
@@ -92,50 +129,57 @@ export class Journal {
   private writing?: Promise<void>
   /** Set when a failed write could not be cut back off: nothing more can be appended safely. */
   private broken?: Error
+  private readonly health: WriteHealth
 
   private constructor(
+    /** The journal's real path (symbolic links resolved). */
     readonly file: string,
     private readonly lockFile: string,
     private handle: fs.promises.FileHandle,
     /** The length of the file's whole records. */
-    private size: number
-  ) {}
+    private size: number,
+    log: (line: string) => void
+  ) {
+    this.health = new WriteHealth(file, 'the Tracking API answers 503 until it can, so senders keep their events', log)
+  }
 
   /**
-   * Opens the journal, reading every record it holds. A last line cut short by a crash was never
-   * acknowledged (its sender is answered only after the write), so it is cut off and the sender retries it.
+   * Opens the journal, reading every record it holds, and refuses (changing nothing) a file that is not a
+   * journal. A last line cut short by a crash was never acknowledged (its sender is answered only after the
+   * write, and retries): it is moved aside, to a file the log names.
    */
   static async open(file: string, onRecord: (record: JournalRecord) => void, log: (line: string) => void) {
-    await fs.promises.mkdir(path.dirname(file), { recursive: true })
-    const lockFile = lock(file)
-    let complete = 0
-    if (fs.existsSync(file)) {
-      const size = (await fs.promises.stat(file)).size
-      const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })
-      let offset = 0
-      let number = 0
-      for await (const line of lines) {
-        number++
-        const end = offset + Buffer.byteLength(line) + 1
-        // A line without its newline was still being written.
-        if (end > size) break
-        let record: JournalRecord | undefined
-        try {
-          record = asRecord(JSON.parse(line))
-        } catch {
-          // Reported below.
-        }
+    const real = writablePath(file, '--journal')
+    const lockFile = lock(real, file)
+    try {
+      const take = (value: unknown) => {
+        const record = asRecord(value)
         if (record) onRecord(record)
-        else log(`${file}:${number}: not a journal record, ignored`)
-        complete = end
-        offset = end
+        return record !== undefined
       }
-      if (complete < size) {
-        log(`${file}: cut off ${size - complete} byte(s) of an unfinished last line`)
-        await fs.promises.truncate(file, complete)
-      }
+      const lines = await readOwnLines(real, '--journal', {
+        kind: 'journal',
+        prefix: '{"t":"',
+        depth: LINE_DEPTH,
+        take
+      })
+      await setTornLineAside(real, lines, log)
+      return new Journal(real, lockFile, await fs.promises.open(real, 'a'), lines.complete, log)
+    } catch (error) {
+      // A start that fails leaves no lock behind to stop the next one.
+      fs.rmSync(lockFile, { force: true })
+      throw error
     }
-    return new Journal(file, lockFile, await fs.promises.open(file, 'a'), complete)
+  }
+
+  /**
+   * Says in the lock where this server answers, so `replay` finds it. Written beside and renamed, so a
+   * server starting meanwhile never reads a half-written lock and takes it.
+   */
+  announce(where: Omit<LockHolder, 'pid'>): void {
+    const next = `${this.lockFile}.${process.pid}`
+    fs.writeFileSync(next, JSON.stringify({ pid: process.pid, ...where }))
+    fs.renameSync(next, this.lockFile)
   }
 
   append(...records: JournalRecord[]): Promise<void> {
@@ -156,8 +200,10 @@ export class Journal {
         await this.handle.writeFile(text)
         await this.handle.datasync()
         this.size += Buffer.byteLength(text)
+        this.health.worked()
         writes.forEach((write) => write.resolve())
       } catch (error) {
+        this.health.failed(error)
         await this.handle.truncate(this.size).catch((cut: Error) => (this.broken ??= cut))
         writes.forEach((write) => write.reject(error as Error))
       }
@@ -173,14 +219,19 @@ export class Journal {
     await this.writing
     const next = `${this.file}.${process.pid}.compact`
     const text = records.map((record) => `${JSON.stringify(record)}\n`).join('')
-    const handle = await fs.promises.open(next, 'w')
     try {
-      await handle.writeFile(text)
-      await handle.datasync()
-    } finally {
-      await handle.close()
+      const handle = await fs.promises.open(next, 'w')
+      try {
+        await handle.writeFile(text)
+        await handle.datasync()
+      } finally {
+        await handle.close()
+      }
+      await fs.promises.rename(next, this.file)
+    } catch (error) {
+      await fs.promises.rm(next, { force: true })
+      throw error
     }
-    await fs.promises.rename(next, this.file)
     await this.handle.close()
     this.handle = await fs.promises.open(this.file, 'a')
     this.size = Buffer.byteLength(text)

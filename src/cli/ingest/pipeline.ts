@@ -5,7 +5,7 @@ import type { RetryPolicy } from '../lib/retry'
 import { routeEvent, skipReason } from '../routing/route-event'
 import type { SubscriptionOutcome } from '../routing/route-event'
 import { Journal } from './journal'
-import type { JournalRecord, StoredOutcome, StoredSubscription } from './journal'
+import type { JournalRecord, LockHolder, StoredOutcome, StoredSubscription } from './journal'
 
 export interface IngestOptions {
   journal: string
@@ -49,6 +49,12 @@ interface Entry extends IngestedEvent {
 /** Finished events kept for the Events view, and in the journal from one start to the next. */
 export const HISTORY = 1000
 
+/**
+ * How long an accepted message id is remembered, across restarts: a sender's resend within it is acknowledged
+ * and not taken twice. Segment deduplicates over a window of time too.
+ */
+export const DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000
+
 const keyOf = (subscription: Subscription) =>
   JSON.stringify([subscription.name ?? '', subscription.partnerAction, subscription.subscribe])
 
@@ -88,8 +94,11 @@ export class IngestPipeline {
   private readonly entries = new Map<string, Entry>()
   /** The finished events in `entries`, oldest first. */
   private readonly finishedOrder: string[] = []
-  /** Message ids the journal holds: a sender retrying a request it got no answer to is not taken twice. */
-  private readonly seen = new Set<string>()
+  /**
+   * Message ids accepted within the dedupe window, with when, oldest first: a sender retrying a request it got
+   * no answer to is not taken twice. Ids of events still in `entries` count whatever their age.
+   */
+  private readonly seen = new Map<string, number>()
   /** Message ids whose `accepted` record is being written, with that write. */
   private readonly writing = new Map<string, Promise<void>>()
   private readonly queue: Entry[] = []
@@ -112,11 +121,13 @@ export class IngestPipeline {
     const restore = (record: JournalRecord) => (records++, pipeline.restore(record))
     pipeline.journal = await Journal.open(options.journal, restore, options.log)
     for (const entry of pipeline.entries.values()) if (entry.status === 'queued') pipeline.queue.push(entry)
+    pipeline.forgetOld(Date.now())
     const kept = pipeline.records()
     if (kept.length < records) {
-      await pipeline.journal.rewrite(kept)
-      pipeline.seen.clear()
-      for (const id of pipeline.entries.keys()) pipeline.seen.add(id)
+      // A journal that cannot be compacted now is still whole: it is compacted on a later start.
+      await pipeline.journal
+        .rewrite(kept)
+        .catch((error: Error) => options.log(`Ingest: journal kept as it is: ${error.message}`))
     }
     const pending = pipeline.queue.length
     if (pending > 0) options.log(`Ingest: ${pending} accepted event(s) not yet done are queued again`)
@@ -124,9 +135,13 @@ export class IngestPipeline {
   }
 
   private restore(record: JournalRecord): void {
+    if (record.t === 'seen') {
+      this.seen.set(record.id, Date.parse(record.at))
+      return
+    }
     if (record.t === 'accepted') {
-      if (this.seen.has(record.id)) return
-      this.seen.add(record.id)
+      if (this.entries.has(record.id)) return
+      this.seen.set(record.id, Date.parse(record.at))
       this.counts.accepted++
       this.entry(record.id, record.at, record.event)
       return
@@ -143,8 +158,24 @@ export class IngestPipeline {
     }
   }
 
-  /** The records that say everything `entries` holds. */
+  /** Drops the message ids accepted before the dedupe window (the oldest come first). */
+  private forgetOld(now: number): void {
+    for (const [id, at] of this.seen) {
+      if (at >= now - DEDUPE_WINDOW_MS) break
+      this.seen.delete(id)
+    }
+  }
+
+  /** The records that say everything `entries` holds, and the message ids the window keeps besides. */
   private records(): JournalRecord[] {
+    const ids: JournalRecord[] = []
+    for (const [id, at] of this.seen) {
+      if (!this.entries.has(id)) ids.push({ t: 'seen', id, at: new Date(at).toISOString() })
+    }
+    return ids.concat(this.entryRecords())
+  }
+
+  private entryRecords(): JournalRecord[] {
     return [...this.entries.values()].flatMap((entry): JournalRecord[] => {
       const accepted = { t: 'accepted' as const, id: entry.id, at: entry.receivedAt, event: entry.event }
       if (entry.doneAt) {
@@ -183,6 +214,11 @@ export class IngestPipeline {
     return entry
   }
 
+  /** Says in the journal's lock where this server answers, for `replay` to find it. */
+  announce(where: Omit<LockHolder, 'pid'>): void {
+    this.journal.announce(where)
+  }
+
   /** Starts processing, with the settings known once the server is listening. */
   start(route: Route): void {
     this.route = route
@@ -200,7 +236,7 @@ export class IngestPipeline {
       const id = event.messageId as string
       const write = this.writing.get(id)
       if (write) earlier.add(write)
-      if (write || this.seen.has(id) || fresh.has(id)) this.counts.duplicates++
+      if (write || this.seen.has(id) || this.entries.has(id) || fresh.has(id)) this.counts.duplicates++
       else fresh.set(id, event)
     }
     if (fresh.size > 0) {
@@ -214,8 +250,10 @@ export class IngestPipeline {
         fresh.forEach((_, id) => this.writing.delete(id))
       }
       this.counts.accepted += fresh.size
+      const now = Date.now()
+      this.forgetOld(now)
       fresh.forEach((event, id) => {
-        this.seen.add(id)
+        this.seen.set(id, now)
         this.queue.push(this.entry(id, receivedAt, event))
       })
       this.pump()
@@ -261,8 +299,8 @@ export class IngestPipeline {
       try {
         return await this.journal.append(record)
       } catch (error) {
+        // The journal says once that it cannot write, and once that it can again.
         if (this.closing) throw error
-        if (retry === 1) this.options.log(`Ingest: cannot journal ${record.id} yet (${(error as Error).message})`)
         await sleep(Math.min(backoff(this.options.retry, retry), 5000))
       }
     }
@@ -271,11 +309,11 @@ export class IngestPipeline {
   private async process(entry: Entry, route: Route): Promise<void> {
     entry.status = 'processing'
     entry.retryAt = undefined
-    const skip = skipReason(entry.event)
-    if (skip)
-      return this.finish(entry, { status: 'skipped', reason: skip, attempts: entry.attempts, subscriptions: [] })
-
+    // Every look at the event is an attempt, a skip included: a finished event shows at least one, wherever shown.
     const attempt = ++entry.attempts
+    const skip = skipReason(entry.event)
+    if (skip) return this.finish(entry, { status: 'skipped', reason: skip, attempts: attempt, subscriptions: [] })
+
     const subscriptions = route.subscriptions().filter((subscription) => !entry.finished.has(keyOf(subscription)))
     const outcomes = await routeEvent(route.definition(), entry.event, route.settings, subscriptions)
     subscriptions.forEach((subscription, index) => {

@@ -4,29 +4,34 @@ import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import { isObject } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
+import { inWords } from '../lib/files'
+import { parseJson } from '../lib/json'
+import { eventProblem, eventTime } from '../routing/event-rules'
+import type { JsonInputError } from '../lib/json'
 
-/** Segment's documented limits: 32 KB for one event, 500 KB for a batch request. */
-export const EVENT_LIMIT = 32 * 1024
+/** Segment's documented limit for a batch request (an event's is in the event rules). */
 export const BATCH_LIMIT = 500 * 1024
 
-/** The Tracking API's calls by path, with the one-letter paths analytics.js and the mobile SDKs use. */
-const CALLS: Record<string, string> = {
-  batch: 'batch',
-  b: 'batch',
-  identify: 'identify',
-  i: 'identify',
-  track: 'track',
-  t: 'track',
-  page: 'page',
-  p: 'page',
-  screen: 'screen',
-  s: 'screen',
-  group: 'group',
-  g: 'group',
-  alias: 'alias',
-  a: 'alias'
-}
-const EVENT_TYPES = new Set(Object.values(CALLS).filter((call) => call !== 'batch'))
+/**
+ * The Tracking API's calls by path, with the one-letter paths analytics.js and the mobile SDKs use. A Map: a
+ * path such as `__proto__` or `constructor` must find nothing, not something every object inherits.
+ */
+const CALLS = new Map([
+  ['batch', 'batch'],
+  ['b', 'batch'],
+  ['identify', 'identify'],
+  ['i', 'identify'],
+  ['track', 'track'],
+  ['t', 'track'],
+  ['page', 'page'],
+  ['p', 'page'],
+  ['screen', 'screen'],
+  ['s', 'screen'],
+  ['group', 'group'],
+  ['g', 'group'],
+  ['alias', 'alias'],
+  ['a', 'alias']
+])
 
 export interface TrackingApiOptions {
   /** When set, requests must carry this write key. */
@@ -42,8 +47,6 @@ class Refusal extends Error {
   }
 }
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
-
 /** The write key as the Basic auth user name, as the SDKs send it. */
 function headerKey(req: Request): string | undefined {
   const [scheme, encoded] = (req.headers.authorization ?? '').split(' ')
@@ -56,24 +59,11 @@ function sameKey(given: string | undefined, expected: string): boolean {
   return given !== undefined && crypto.timingSafeEqual(digest(given), digest(expected))
 }
 
-/** Checks an event as Segment's API does, naming it in the error when it is one of a batch. */
+/** Checks an event by the rules replay applies too, naming it in the error when it is one of a batch. */
 function checkEvent(event: unknown, at: string): Record<string, unknown> {
-  if (!isObject(event)) throw new Refusal(400, `${at} is not a JSON object`)
-  if (!EVENT_TYPES.has(event.type as string)) {
-    throw new Refusal(
-      400,
-      `${at} has type ${JSON.stringify(event.type)}; expected one of ${[...EVENT_TYPES].join(', ')}`
-    )
-  }
-  const size = Buffer.byteLength(JSON.stringify(event))
-  if (size > EVENT_LIMIT) throw new Refusal(413, `${at} is ${kb(size)}; Segment's limit is 32 KB an event`)
-  const hasId = (value: unknown) => (typeof value === 'string' && value !== '') || typeof value === 'number'
-  if (!hasId(event.userId) && !hasId(event.anonymousId))
-    throw new Refusal(400, `${at} has neither userId nor anonymousId`)
-  if (event.type === 'track' && (typeof event.event !== 'string' || event.event === '')) {
-    throw new Refusal(400, `${at} is a track without an event name`)
-  }
-  return event
+  const problem = eventProblem(event, at, { archived: false })
+  if (problem) throw new Refusal(problem.status, problem.message)
+  return event as Record<string, unknown>
 }
 
 /** A batch's own context or integrations under an event's, which wins where both say something. */
@@ -105,7 +95,7 @@ function eventsOf(call: string, body: Record<string, unknown>, receivedAt: strin
           (typeof event.messageId === 'string' && event.messageId !== '') || typeof event.messageId === 'number'
             ? String(event.messageId)
             : `ingest-${crypto.randomUUID()}`,
-        timestamp: event.timestamp ?? event.originalTimestamp ?? receivedAt,
+        timestamp: eventTime(event) ?? receivedAt,
         receivedAt
       } as unknown as SegmentEvent)
   )
@@ -116,10 +106,10 @@ function bodyOf(req: Request): Record<string, unknown> {
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
   let body: unknown
   try {
-    // A byte order mark is not JSON, but some senders write one.
-    body = JSON.parse(raw.toString('utf8').replace(/^\uFEFF/, ''))
+    body = parseJson(raw.toString('utf8'))
   } catch (error) {
-    throw new Refusal(400, `Malformed JSON: ${(error as Error).message}`)
+    const { syntax, message } = error as JsonInputError
+    throw new Refusal(400, syntax === undefined ? `The body is ${message}` : `Malformed JSON: ${syntax}`)
   }
   if (!isObject(body)) throw new Refusal(400, 'The body must be a JSON object')
   return body
@@ -146,14 +136,21 @@ export function trackingApi(options: TrackingApiOptions): express.Router {
   })
   // Any content type: analytics.js posts JSON as text/plain. gzip, deflate and br are inflated first.
   router.post('/:call', express.raw({ type: () => true, limit: BATCH_LIMIT }), async (req, res) => {
-    const call = CALLS[req.params.call as string]
+    const call = CALLS.get(req.params.call as string)
     if (!call) return refuse(res, 404, `No Tracking API call ${req.baseUrl}${req.path}`)
     const receivedAt = new Date().toISOString()
     try {
       const body = bodyOf(req)
       const key = headerKey(req) ?? (typeof body.writeKey === 'string' ? body.writeKey : undefined)
       if (options.writeKey !== undefined && !sameKey(key, options.writeKey)) throw wrongKey
-      await options.accept(eventsOf(call, body, receivedAt), receivedAt)
+      const events = eventsOf(call, body, receivedAt)
+      try {
+        await options.accept(events, receivedAt)
+      } catch (error) {
+        // Not kept (a full disk, say): a 5xx makes the SDKs keep the events and send them again.
+        res.setHeader('Retry-After', '10')
+        return refuse(res, 503, `The events could not be kept (${inWords(error)}): none was taken, send them again`)
+      }
       res.json({ success: true })
     } catch (error) {
       if (error instanceof Refusal) return refuse(res, error.status, error.message)

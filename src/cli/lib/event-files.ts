@@ -5,6 +5,8 @@ import zlib from 'zlib'
 import { isObject } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import StreamArray from 'stream-json/streamers/StreamArray'
+import { JSON_DEPTH_LIMIT, parseJson, tooDeep, valueDepth } from './json'
+import type { JsonInputError } from './json'
 
 /** One line of a JSON-lines file, or one item of a JSON array, read as an event or found not to be one. */
 export interface EventRecord {
@@ -69,9 +71,10 @@ async function* lines(stream: Readable, name: string, consumed: (bytes: number) 
       const where = `line ${number}`
       let value: unknown
       try {
-        value = JSON.parse(line)
+        value = parseJson(line)
       } catch (error) {
-        yield { where, problem: `not JSON: ${(error as Error).message}`, text: () => line }
+        const { syntax, message } = error as JsonInputError
+        yield { where, problem: syntax === undefined ? message : `not JSON: ${syntax}`, text: () => line }
         continue
       }
       yield fromValue(where, value, () => line)
@@ -86,7 +89,15 @@ async function* items(stream: Readable, name: string): AsyncGenerator<EventRecor
   pipeline(stream, parser, () => undefined)
   try {
     for await (const { key, value } of parser as AsyncIterable<{ key: number; value: unknown }>) {
-      yield fromValue(`item ${key + 1}`, value, () => JSON.stringify(value))
+      const where = `item ${key + 1}`
+      // The array is one level: an item may go one level less deep than a line.
+      if (valueDepth(value, JSON_DEPTH_LIMIT - 1) > JSON_DEPTH_LIMIT - 1) {
+        // Too deep to write back as it was: the failed file says what it was instead.
+        const problem = tooDeep(JSON_DEPTH_LIMIT)
+        yield { where, problem, text: () => JSON.stringify(`${name}, ${where}: ${problem}`) }
+        continue
+      }
+      yield fromValue(where, value, () => JSON.stringify(value))
     }
   } catch (error) {
     throw new Error(`${name} is not a valid JSON array: ${(error as Error).message}`)

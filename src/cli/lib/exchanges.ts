@@ -61,6 +61,9 @@ interface AjvFieldError {
   message: string
 }
 
+/** Text ended as a sentence, once: ajv's messages sometimes end with a period and sometimes do not. */
+const sentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`)
+
 /** What went wrong and whether Segment would retry it, from actions-core's typed errors. */
 export function describeError(error: unknown): ErrorOutput {
   const err = error instanceof Error ? error : new Error(String(error))
@@ -76,7 +79,7 @@ export function describeError(error: unknown): ErrorOutput {
       code: 'PAYLOAD_VALIDATION_FAILED',
       retryable: false,
       fields,
-      summary: `The mapped event does not fit the action's fields: ${err.message}. Segment would not retry it.`
+      summary: `The mapped event does not fit the action's fields: ${sentence(err.message)} Segment would not retry it.`
     }
   }
   if (err instanceof RetryableError) {

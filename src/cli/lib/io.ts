@@ -1,4 +1,5 @@
 import fs from 'fs'
+import { parseJson } from './json'
 
 /** Reads a JSON file, or standard input for `-`, with an error that names the file. */
 export function readJson(file: string): unknown {
@@ -10,8 +11,8 @@ export function readJson(file: string): unknown {
     throw new Error(`Cannot read ${name}: ${(error as Error).message}`)
   }
   try {
-    return JSON.parse(text)
+    return parseJson(text)
   } catch (error) {
-    throw new Error(`${name} is not valid JSON: ${(error as Error).message}`)
+    throw new Error(`${name} is ${(error as Error).message}`)
   }
 }

@@ -11,7 +11,7 @@ import { checkSettings, readSettings, withDomain } from '../routing/settings'
 import { presetSubscriptions, readSubscriptions } from '../routing/subscriptions'
 import { actionRoutes } from './actions'
 import { Collector, collectorRoutes } from './collector'
-import { BODY_LIMIT, errorHandler, loopbackOnly, notFound } from './guards'
+import { errorHandler, jsonBody, loopbackOnly, notFound } from './guards'
 import { hostedTesterCors } from './hosted-tester'
 import { startLiveReload } from './live-reload'
 import type { LiveReload } from './live-reload'
@@ -101,7 +101,7 @@ function createApp({ source, collector, ingest, binding }: Parts, options: Serve
   app.use(ingestRoutes(ingest, options.writeKey))
   // Before the body parser, so the hosted Actions Tester can read a malformed body's 400 too.
   app.use(hostedTesterCors(() => source.served))
-  app.use(express.json({ limit: BODY_LIMIT }))
+  app.use(jsonBody())
   app.use(collectorRoutes(collector, () => source.rules.CALL_KINDS))
   app.use(actionRoutes(source, () => binding.collectorDomain(), options.log))
   // The page comes after the routes, so no call of the collector's first looks for a file.
@@ -174,16 +174,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     subscriptions: options.subscriptions ? readSubscriptions(options.subscriptions, source.definition) : undefined,
     file: options.settings
   }
-  const collector = new Collector(options.records, options.log)
+  const collector = await Collector.open(options.records, options.log)
   const { journal, retry, log } = options
   const ingest = await IngestPipeline.open({ journal, retry, log, concurrency: INGEST_CONCURRENCY })
   const parts: Parts = { source, collector, ingest, binding: new Binding(options.host, options.port, source) }
   const server = http.createServer(createApp(parts, options))
-  const bound = await listen(server, options)
-  parts.binding.port = bound.port
+  let bound: AddressInfo
   try {
+    bound = await listen(server, options)
+    parts.binding.port = bound.port
     await startIngest(parts, routing)
+    ingest.announce({ url: parts.binding.url(), collector: parts.binding.collectorDomain() ?? null })
   } catch (error) {
+    // A start that fails leaves nothing held: the journal's lock goes with it.
     server.close()
     await ingest.close()
     throw error

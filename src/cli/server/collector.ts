@@ -1,7 +1,10 @@
 import fs from 'fs'
-import path from 'path'
 import express from 'express'
 import type { Request, Response } from 'express'
+import { isObject } from '@segment/actions-core'
+import { readOwnLines, setTornLineAside, writablePath } from '../lib/files'
+import { JSON_DEPTH_LIMIT } from '../lib/json'
+import { WriteHealth } from '../lib/write-health'
 
 /** One request Convertro's API received, as the collector recorded it. */
 export interface CollectedRequest {
@@ -20,31 +23,31 @@ export interface CollectedRequest {
 // Convertro's tracking calls answered with a 1×1 transparent GIF.
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
 
+const isRecord = (value: unknown): value is CollectedRequest =>
+  isObject(value) && typeof value.id === 'number' && typeof value.url === 'string' && typeof value.kind === 'string'
+
 /**
  * A stand-in for Convertro's API, which no longer answers: it answers each call the way a tracking
  * endpoint does and records it, in memory and appended to a JSON-lines file that it reads back on start.
  */
 export class Collector {
   private readonly requests: CollectedRequest[] = []
+  private readonly health: WriteHealth
 
-  constructor(readonly file: string, log: (line: string) => void) {
-    fs.mkdirSync(path.dirname(file), { recursive: true })
-    if (!fs.existsSync(file)) return
-    let skipped = false
-    fs.readFileSync(file, 'utf8')
-      .split('\n')
-      .forEach((line, index) => {
-        if (!line.trim()) return
-        try {
-          this.requests.push(JSON.parse(line) as CollectedRequest)
-        } catch {
-          // A crash mid-append leaves a partial last line: skip it rather than refuse to start.
-          log(`Skipped ${file}:${index + 1}, which is not a complete record`)
-          skipped = true
-        }
-      })
-    // Rewritten without the partial line, so the next append does not run into it.
-    if (skipped) fs.writeFileSync(file, this.requests.map((entry) => JSON.stringify(entry) + '\n').join(''))
+  private constructor(readonly file: string, log: (line: string) => void) {
+    this.health = new WriteHealth(file, 'the collector answers 503 until it can, so senders retry', log)
+  }
+
+  /**
+   * Reads the records kept by earlier runs. A file that is not a records file is refused, and left as it is;
+   * a last line cut short by a crash is moved aside, to a file the log names.
+   */
+  static async open(file: string, log: (line: string) => void): Promise<Collector> {
+    const collector = new Collector(writablePath(file, '--records'), log)
+    const take = (value: unknown) => isRecord(value) && collector.requests.push(value) > 0
+    const format = { kind: 'collector records file', prefix: '{"id":', depth: JSON_DEPTH_LIMIT, take }
+    await setTornLineAside(collector.file, await readOwnLines(collector.file, '--records', format), log)
+    return collector
   }
 
   list(): readonly CollectedRequest[] {
@@ -74,7 +77,15 @@ export class Collector {
       userAgent: req.get('user-agent'),
       status
     }
-    fs.appendFileSync(this.file, JSON.stringify(entry) + '\n')
+    try {
+      fs.appendFileSync(this.file, JSON.stringify(entry) + '\n')
+      this.health.worked()
+    } catch (error) {
+      // Unrecorded, so not taken: a 5xx makes the destination send it again.
+      this.health.failed(error)
+      res.status(503).type('text/plain').send(`The collector cannot record calls: ${this.health.failure}`)
+      return
+    }
     this.requests.push(entry)
     if (status === 200) res.type('image/gif').send(PIXEL)
     else res.status(status).type('text/plain').send('sid is required')
@@ -84,8 +95,13 @@ export class Collector {
 /** The collector's routes: Convertro's calls, and what it recorded for the tester. */
 export function collectorRoutes(collector: Collector, callKinds: () => readonly string[]): express.Router {
   const router = express.Router()
-  router.get('/collector/requests', (_req, res) => {
-    res.json(collector.list())
+  // `?limit=N`: only the newest N, so a page showing them costs the same whatever the collector holds; the
+  // header says how many there are in all.
+  router.get('/collector/requests', (req, res) => {
+    const all = collector.list()
+    const limit = Number(req.query.limit)
+    res.set('X-Total-Count', String(all.length))
+    res.json(Number.isInteger(limit) && limit > 0 ? all.slice(-limit) : all)
   })
   router.delete('/collector/requests', (_req, res) => {
     collector.clear()

@@ -1,13 +1,13 @@
 import fs from 'fs'
-import os from 'os'
 import path from 'path'
 import type { SegmentEvent } from '@segment/actions-core'
 import { Journal } from '../journal'
 import type { JournalRecord } from '../journal'
 import { IngestPipeline } from '../pipeline'
 import { DEFAULT_RETRY } from '../../lib/retry'
+import { tempDir } from '../../__tests__/helpers'
 
-const temp = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'journal-')), 'ingest.jsonl')
+const temp = () => path.join(tempDir('convertro-journal-'), 'ingest.jsonl')
 const event = (id: string) => ({ type: 'track', event: 'E', userId: 'u', messageId: id } as SegmentEvent)
 const accepted = (id: string): JournalRecord => ({
   t: 'accepted',
@@ -62,10 +62,9 @@ describe('Journal', () => {
     expect(fs.existsSync(`${file}.lock`)).toBe(false)
   })
 
-  it('ignores lines that are JSON but not records, and an event accepted twice', async () => {
+  it('takes an event accepted twice once', async () => {
     const file = temp()
-    const lines = ['null', '{"t":"done","id":"x"}', JSON.stringify(accepted('a')), JSON.stringify(accepted('a'))]
-    fs.writeFileSync(file, lines.map((line) => `${line}\n`).join(''))
+    fs.writeFileSync(file, [accepted('a'), accepted('a')].map((line) => `${JSON.stringify(line)}\n`).join(''))
     const logged: string[] = []
     const pipeline = await IngestPipeline.open({
       journal: file,
@@ -73,14 +72,31 @@ describe('Journal', () => {
       retry: DEFAULT_RETRY,
       log: (line) => logged.push(line)
     })
-    expect(logged).toEqual([
-      `${file}:1: not a journal record, ignored`,
-      `${file}:2: not a journal record, ignored`,
-      'Ingest: 1 accepted event(s) not yet done are queued again'
-    ])
+    expect(logged).toEqual(['Ingest: 1 accepted event(s) not yet done are queued again'])
     expect(pipeline.view().counts).toMatchObject({ accepted: 1, pending: 1 })
     await pipeline.close()
     expect(ids(file)).toEqual(['a'])
+  })
+
+  it.each([
+    ['JSON that is not a record', ['null'], 1],
+    ['a record missing its fields', ['{"t":"done","id":"x"}'], 1],
+    ['a foreign line after records', [JSON.stringify(accepted('a')), '# notes'], 2]
+  ])('refuses a file holding %s, and leaves it and its lock as they were', async (_case, lines, bad) => {
+    const file = temp()
+    const text = lines.map((line) => `${line}\n`).join('')
+    fs.writeFileSync(file, text)
+    const open = Journal.open(
+      file,
+      () => undefined,
+      () => undefined
+    )
+    await expect(open).rejects.toThrow(
+      `--journal ${file} is not a journal this server wrote (line ${bad} is not one of its records): ` +
+        'it is left as it is; give --journal a new file'
+    )
+    expect(fs.readFileSync(file, 'utf8')).toBe(text)
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['ingest.jsonl'])
   })
 })
 

@@ -164,35 +164,64 @@ function every(ms, task) {
   void run()
 }
 
-async function refreshCollector() {
-  const body = await poll('collector/requests', 'offline')
-  if (!body) return
-  const rows = [...body].reverse().map((entry) =>
-    el(
-      'tr',
-      {},
-      el('td', { textContent: String(entry.id) }),
-      el('td', { textContent: new Date(entry.receivedAt).toLocaleTimeString() }),
-      el('td', { textContent: `${entry.method} ${entry.kind}` }),
-      el('td', { textContent: `${entry.client} / ${entry.site}` }),
-      el(
-        'td',
-        {},
-        el('code', {
-          textContent: Object.entries(entry.query)
-            .map(([name, value]) => `${name}=${value}`)
-            .join('  ·  ')
-        })
-      ),
-      el('td', {}, statusCell(entry.status))
-    )
+/**
+ * How many rows a list shows: the newest `count`, 50 more with each "Show more", up to `MAX_SHOWN`. The page
+ * costs the same to draw whether the server holds a hundred or a million.
+ */
+const PAGE = 50
+const MAX_SHOWN = 1000
+const shown = { collector: PAGE, events: PAGE }
+
+/** Says "Showing the newest N of M" under a list, with its "Show more" button while there is more to show. */
+function showMore(panel, kind, count, total) {
+  const more = $(panel).querySelector('.more')
+  more.hidden = total <= count
+  const text = `Showing the newest ${count.toLocaleString('en')} of ${total.toLocaleString('en')}.`
+  const note = shown[kind] >= MAX_SHOWN ? ` At most ${MAX_SHOWN.toLocaleString('en')} are shown here.` : ''
+  const line = more.querySelector('.shown')
+  if (line.textContent !== text + note) line.textContent = text + note
+  more.querySelector('button').hidden = shown[kind] >= MAX_SHOWN
+}
+
+/** One query parameter, kept on one line: the column wraps between parameters, never inside one. */
+const param = ([name, value]) => el('code', { className: 'param', textContent: `${name}=${value}` })
+
+function collectorRow(entry) {
+  return el(
+    'tr',
+    {},
+    el('td', { textContent: String(entry.id) }),
+    el('td', { textContent: new Date(entry.receivedAt).toLocaleTimeString() }),
+    el('td', { textContent: `${entry.method} ${entry.kind}` }),
+    el('td', { textContent: `${entry.client} / ${entry.site}` }),
+    el('td', { className: 'query' }, ...Object.entries(entry.query).map(param)),
+    el('td', {}, statusCell(entry.status))
   )
-  $('collector').tBodies[0].replaceChildren(...rows)
+}
+
+/** What the collector table was last drawn from: it is drawn again only when that changes. */
+let collectorShown = ''
+
+async function refreshCollector() {
+  let response
+  try {
+    response = await fetch(`collector/requests?limit=${shown.collector}`)
+    $('offline').hidden = true
+  } catch {
+    $('offline').hidden = false
+    return
+  }
+  const entries = await response.json()
+  const total = Number(response.headers.get('x-total-count') ?? entries.length)
+  const key = JSON.stringify([total, shown.collector, entries.at(-1)?.id])
+  if (key === collectorShown) return
+  collectorShown = key
+  $('collector').tBodies[0].replaceChildren(...[...entries].reverse().map(collectorRow))
+  showMore('collector-panel', 'collector', entries.length, total)
 }
 
 // Events from Segment's SDKs, as the Tracking API took them in: newest first, refreshed in place.
 
-const EVENTS_SHOWN = 50
 /** The rows on screen by event id, with what each was built from, so an unchanged row is never rebuilt. */
 const eventRows = new Map()
 let shownCounts = ''
@@ -336,14 +365,22 @@ function showEvents(events) {
 }
 
 async function refreshEvents() {
-  const body = await poll(`ingest/events?limit=${EVENTS_SHOWN}`, 'events-offline')
+  const body = await poll(`ingest/events?limit=${shown.events}`, 'events-offline')
   if (!body) return
   renderCounts(body.counts)
   showEvents(body.events)
   $('events-empty').hidden = body.events.length > 0
-  const more = `The newest ${body.events.length} of ${body.counts.accepted} are shown.`
-  $('events-more').hidden = body.counts.accepted <= body.events.length
-  if ($('events-more').textContent !== more) $('events-more').textContent = more
+  showMore('events-panel', 'events', body.events.length, body.counts.accepted)
+}
+
+/** "Show more" under a list: 50 more rows, drawn at once. */
+function onShowMore(panel, kind, refresh) {
+  $(panel)
+    .querySelector('.more button')
+    .addEventListener('click', () => {
+      shown[kind] = Math.min(MAX_SHOWN, shown[kind] + PAGE)
+      void refresh()
+    })
 }
 
 function showSdkHint() {
@@ -376,6 +413,8 @@ async function start() {
     await fetch('collector/requests', { method: 'DELETE' })
     await refreshCollector()
   })
+  onShowMore('collector-panel', 'collector', refreshCollector)
+  onShowMore('events-panel', 'events', refreshEvents)
   every(1000, refreshCollector)
   showSdkHint()
   every(1000, refreshEvents)
