@@ -56,7 +56,7 @@ function expectedPaths(): string[] {
     `${CLOUD}/__tests__/__helpers__/attribution.ts`,
     `${CLOUD}/metadata.json`,
     ...web,
-    `${WEB}/src/__tests__/__helpers__/attribution.ts`,
+    `${WEB}/src/test-attribution.ts`,
     `${WEB}/metadata.json`,
     `${WEB}/package.json`,
     `${WEB}/tsconfig.json`,
@@ -93,6 +93,7 @@ describe('export', () => {
     expect(read(dir, `${CLOUD}/orderCompleted/__tests__/index.test.ts`)).toContain(
       "from '../../__tests__/__helpers__/attribution'"
     )
+    expect(read(dir, `${WEB}/src/orderCompleted/__tests__/index.test.ts`)).toContain("from '../../test-attribution'")
     expect(read(dir, INDEX)).toBe(`${ORIGINAL_INDEX}export * from './convertro/convertro-rules'\n`)
     expect(read(dir, 'packages/actions-shared/src/convertro/convertro-rules.ts')).toBe(
       read(PROJECT_ROOT, 'src/shared/convertro-rules.ts')

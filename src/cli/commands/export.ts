@@ -76,8 +76,8 @@ function rewriteImports(text: string, fileDir: string, tableAt: string): string 
 }
 
 /** A destination's folder, copied with its imports rewritten and the attribution table beside its tests. */
-function planDestination(plan: Plan, source: string, target: string): void {
-  const table = path.join(target, '__tests__/__helpers__/attribution')
+function planDestination(plan: Plan, source: string, target: string, tableAt: string): void {
+  const table = path.join(target, tableAt)
   for (const file of filesUnder(path.join(PROJECT_ROOT, source))) {
     const text = read(path.join(PROJECT_ROOT, source, file))
     const to = path.join(target, file)
@@ -112,12 +112,19 @@ function planBrowserPackage(plan: Plan, monorepo: string, target: string, slug: 
 /** Every file export writes into the monorepo, with its content. */
 async function planExport(monorepo: string): Promise<Plan> {
   const plan: Plan = new Map()
-  planDestination(plan, path.relative(PROJECT_ROOT, SERVER_DESTINATION_DIR), CLOUD_TARGET)
+  // Where each package's jest does not take a helper for a suite: destination-actions skips __helpers__ folders,
+  // browser-destinations runs every file under __tests__, so its helpers sit beside the source (as test-utils.ts).
+  planDestination(
+    plan,
+    path.relative(PROJECT_ROOT, SERVER_DESTINATION_DIR),
+    CLOUD_TARGET,
+    '__tests__/__helpers__/attribution'
+  )
   plan.set(path.join(CLOUD_TARGET, 'metadata.json'), await metadataJson(SERVER_DESTINATION_DIR))
 
   const browser = await loadDefinition(path.join(PROJECT_ROOT, BROWSER_DIR))
   const browserTarget = `packages/browser-destinations/destinations/${path.basename(BROWSER_DIR)}`
-  planDestination(plan, BROWSER_DIR, path.join(browserTarget, 'src'))
+  planDestination(plan, BROWSER_DIR, path.join(browserTarget, 'src'), 'test-attribution')
   plan.set(path.join(browserTarget, 'metadata.json'), await metadataJson(path.join(PROJECT_ROOT, BROWSER_DIR)))
   planBrowserPackage(plan, monorepo, browserTarget, browser.slug ?? '')
 

@@ -119,6 +119,20 @@ function refuse(res: Response, status: number, message: string): void {
   res.status(status).json({ success: false, message })
 }
 
+/** What body-parser says of a body it could not read, as the Tracking API's refusals. */
+function bodyErrors(
+  error: Error & { type?: string; status?: number },
+  _req: Request,
+  res: Response,
+  next: NextFunction
+) {
+  if (error.type === 'entity.too.large') return refuse(res, 413, `The request is over Segment's limit of 500 KB`)
+  if (error.type === 'encoding.unsupported') return refuse(res, 415, error.message)
+  // zlib's complaints about a body that says it is gzip and is not.
+  if (error.status === 400) return refuse(res, 400, `Unreadable body: ${error.message}`)
+  next(error)
+}
+
 /**
  * Segment's HTTP Tracking API, as the official SDKs call it: events are checked, handed on, and answered
  * `200 {"success":true}` once kept. A request refused for any reason hands on none of its events.
@@ -157,12 +171,6 @@ export function trackingApi(options: TrackingApiOptions): express.Router {
       throw error
     }
   })
-  router.use((error: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
-    if (error.type === 'entity.too.large') return refuse(res, 413, `The request is over Segment's limit of 500 KB`)
-    if (error.type === 'encoding.unsupported') return refuse(res, 415, error.message)
-    // zlib's complaints about a body that says it is gzip and is not.
-    if (error.status === 400) return refuse(res, 400, `Unreadable body: ${error.message}`)
-    next(error)
-  })
+  router.use(bodyErrors)
   return router
 }
