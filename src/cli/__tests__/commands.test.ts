@@ -313,11 +313,11 @@ describe('migrate', () => {
       'clientName is missing: set it before enabling',
       'domain "acme.com/path" will be refused: The "domain" setting "acme.com/path" is invalid: it must be a host name only, without a path, query or fragment.',
       'trackAllPages has no Actions equivalent: not carried over',
-      'events[5] is not a { key, value } pair: not carried over',
+      'events[6] is not a { key, value } pair: not carried over',
       'event "Order Completed" goes to the "Order Completed" action: its mapping to "purchase" is not carried over',
       'event "Say \\"hi\\"" cannot be named in a subscription (FQL has no escapes): skipped',
       'event "Empty" maps to no Convertro event type: skipped',
-      'event "" has no name, so no subscription can take it: skipped'
+      'events has an entry with no Segment event name ("" → "nameless"): skipped'
     ]
     expect(stderr.trimEnd().split('\n')).toEqual(warnings.map((w) => `warning: ${w}`))
     const result = JSON.parse(stdout) as { warnings: string[]; subscriptions: { name: string }[] }
