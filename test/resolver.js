@@ -9,7 +9,9 @@ const { isBuiltin } = require('module')
 module.exports = (request, options) => {
   if (!request.startsWith('.') && !path.isAbsolute(request) && !isBuiltin(request)) {
     try {
-      return require.resolve(request, { paths: [options.basedir] })
+      const resolved = require.resolve(request, { paths: [options.basedir] })
+      // Node 20 can require an ES module (a `.mjs` under `exports.require`, as async-function has); jest 27 cannot.
+      if (!resolved.endsWith('.mjs')) return resolved
     } catch {
       // Not a package Node finds from there: jest's resolver reports it.
     }
