@@ -37,11 +37,12 @@ export function jsonBody() {
       try {
         // An empty body is no body, as Express's own JSON parser has it.
         req.body = text.trim() === '' ? {} : parseJson(text)
-        next()
       } catch (failure) {
         const { syntax, message } = failure as JsonInputError
         res.status(400).json({ error: syntax === undefined ? `The body is ${message}` : `Malformed JSON: ${syntax}` })
+        return
       }
+      next()
     })
   }
 }
