@@ -116,7 +116,13 @@ describe('serve', () => {
     const domain = 'acme.sp1.convertro.com'
     expect((await call('authenticate', { ...SAMPLE_SETTINGS, domain })).body).toEqual({ ok: true })
     const refused = await call('authenticate', { ...SAMPLE_SETTINGS, domain: 'evil.com/path' })
-    expect(refused.body).toMatchObject({ ok: false, error: expect.stringContaining('"domain" setting') })
+    expect(refused.body).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('"domain" setting'),
+      summary: expect.stringMatching(
+        /^The settings are refused: The "domain" setting "evil\.com\/path" is invalid: .+ Nothing is sent with them\.$/
+      )
+    })
   })
 
   it.each([

@@ -103,3 +103,18 @@ export function describeError(error: unknown): ErrorOutput {
   }
   return { ...base, statusCode: 500, retryable: false, summary: `Unexpected error: ${err.message}` }
 }
+
+/**
+ * Why settings were refused: by actions-core's check against the settings fields, or by the destination's
+ * testAuthentication, whose error actions-core rethrows as a plain "Credentials are invalid: <status> <message>".
+ */
+export function describeSettingsError(error: unknown): ErrorOutput {
+  const described = describeError(error)
+  const reason = described.message.replace(/^Credentials are invalid: \d*\s*/, '')
+  return {
+    ...described,
+    statusCode: 400,
+    retryable: false,
+    summary: `The settings are refused: ${sentence(reason)} Nothing is sent with them.`
+  }
+}

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express'
 import { Destination, defaultValues, isObject } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import { hasAction } from '../lib/definition'
-import { describeError } from '../lib/exchanges'
+import { describeSettingsError } from '../lib/exchanges'
 import { runAction } from '../lib/run'
 import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
 import { withDomain } from '../routing/settings'
@@ -64,7 +64,7 @@ export function actionRoutes(source: DestinationSource, domain: CollectorDomain,
       await new Destination(source.served.cloud).testAuthentication(isObject(req.body) ? (req.body as JSONObject) : {})
       res.json({ ok: true })
     } catch (error) {
-      const { message, fields, summary } = describeError(error)
+      const { message, fields, summary } = describeSettingsError(error)
       res.json({ ok: false, error: message, fields: fields ?? {}, summary })
     }
   })
