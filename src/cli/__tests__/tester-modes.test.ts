@@ -26,6 +26,9 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
   let page: Page
   /** Every URL the page asked for: all on the server, none on a CDN. */
   const requested: string[] = []
+  /** The page's uncaught errors and console errors, a content security policy's refusals among them. */
+  const errors: string[] = []
+  let policy: string | undefined
 
   beforeAll(async () => {
     await settleAll([
@@ -34,7 +37,9 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     ])
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     page.on('request', (request) => requested.push(request.url()))
-    await page.goto(server.url)
+    page.on('pageerror', (error) => errors.push(error.message))
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()))
+    policy = (await page.goto(server.url))?.headers()['content-security-policy']
     await page.waitForSelector('#target option[value^="device-"]', { state: 'attached' })
   })
 
@@ -225,6 +230,14 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     // Beside each other on a wide screen.
     expect(device.left).toBeGreaterThanOrEqual(cloud.right)
     expect(device.top).toBe(cloud.top)
+  })
+
+  it("ran all of it under the page's content security policy, with no error", async () => {
+    expect(policy).toBe(
+      "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+    expect(errors).toEqual([])
+    expect(requested.filter((url) => !url.startsWith(server.url))).toEqual([])
   })
 
   it('stays within 390 px, the two modes one above the other', async () => {
