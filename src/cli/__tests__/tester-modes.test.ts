@@ -1,11 +1,15 @@
+import fs from 'fs'
+import path from 'path'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium, settleAll } from '../../../test/chromium'
 import { SAMPLE_SETTINGS } from '../lib/samples'
-import { http, serve } from './helpers'
+import { PROJECT_ROOT, http, serve } from './helpers'
 import type { Served } from './helpers'
 
 // A server process, a real browser and the browser destination's first bundle: slow to start on a busy machine.
 jest.setTimeout(90_000)
+
+const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts')
 
 /** What every sample event carries to Convertro's server beside its own parameters. */
 const DEVICE = {
@@ -97,6 +101,13 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     ])
   })
 
+  it('offers both modes at once only for an action both destinations have', async () => {
+    await page.selectOption('#target', 'action:appInstalled')
+    await expect(page.locator('#send-both').isDisabled()).resolves.toBe(true)
+    await page.selectOption('#target', 'action:identifyUser')
+    await expect(page.locator('#send-both').isDisabled()).resolves.toBe(false)
+  })
+
   it('runs the device-mode Order Completed preset: a repeat order, hybrid attribution on, pushes two trackEvents in order', async () => {
     const before = (await collectorTotal()).length
     await page.selectOption('#target', 'device-preset:2')
@@ -145,6 +156,8 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     const row = page.locator('#fields .field[data-field="event_type"]')
     expect(await row.locator('.field-head').textContent()).toBe('Convertro Event Typerequiredstring')
     expect(await row.locator('.default').textContent()).toBe('Default: $.event')
+    const value = page.locator('#fields .field[data-field="value"]')
+    expect(await value.locator('.default').textContent()).toBe('Default: revenue: $.properties.revenue')
     expect(await page.inputValue('#field-event_type')).toBe('$.event')
     const paths = await page
       .locator('#event-paths option')
@@ -249,5 +262,8 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     expect(device.top).toBeGreaterThanOrEqual(cloud.bottom)
     const both = await page.locator('#send-both').boundingBox()
     expect(both && both.x + both.width).toBeLessThanOrEqual(390)
+    fs.mkdirSync(ARTIFACTS, { recursive: true })
+    await page.locator('#fields').screenshot({ path: path.join(ARTIFACTS, 'tester-fields-390.png') })
+    await page.locator('#result').screenshot({ path: path.join(ARTIFACTS, 'tester-modes-390.png') })
   })
 })

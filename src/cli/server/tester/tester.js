@@ -151,7 +151,11 @@ function fieldRow(key, field, value) {
     field.required ? el('span', { className: 'required', textContent: 'required' }) : '',
     el('code', { className: 'type', textContent: field.type })
   )
-  const fallback = toText(field.default)
+  const fallback = isPairs(field.default)
+    ? Object.entries(field.default)
+        .map(([name, value]) => `${name}: ${toText(value)}`)
+        .join(', ')
+    : toText(field.default)
   const row = el(
     'div',
     { className: 'field' },
