@@ -267,3 +267,33 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     await page.locator('#result').screenshot({ path: path.join(ARTIFACTS, 'tester-modes-390.png') })
   })
 })
+
+describe('the tester page of serve -r, in Chromium', () => {
+  it('offers device mode only, since the served destination runs in the page', async () => {
+    const server = await serve(['-r', '-d', 'actions-convertro-web', '-n', '--no-watch'])
+    let browser: Browser | undefined
+    try {
+      browser = await launchChromium()
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+      await page.goto(server.url)
+      await page.waitForSelector('#target option[value^="device-"]', { state: 'attached' })
+      const groups = await page
+        .locator('#target optgroup')
+        .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('label')))
+      expect(groups).toEqual([
+        'Device mode (analytics.js, in this page): actions',
+        'Device mode (analytics.js, in this page): presets'
+      ])
+      expect(await page.inputValue('#target')).toBe('device-action:identifyUser')
+      await expect(page.locator('#send-both').isDisabled()).resolves.toBe(true)
+      await page.click('#send')
+      await page.locator('#result .commands li').first().waitFor()
+      expect(await page.locator('#result .commands li').allTextContents()).toEqual([
+        '["trackUser", {"email":"ada@example.com","plan":"premium","id":"user-1024"}]'
+      ])
+    } finally {
+      await browser?.close()
+      await server.stop()
+    }
+  })
+})
