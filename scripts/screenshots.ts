@@ -1,8 +1,8 @@
 /**
  * npm run screenshots: the README's pictures of the tester, taken from the live page, so they show what the
  * page is now. Starts a server on files of its own in a temp folder, sends what the pictures show (an action
- * call from the page; an order, an anonymous identify and a page through the Tracking API), and writes
- * docs/tester.png and docs/ingest-events.png.
+ * call from the page; an order, an anonymous identify and a page through the Tracking API; an order through both
+ * modes), and writes docs/tester.png, docs/ingest-events.png and docs/tester-modes.png.
  */
 import fs from 'fs'
 import os from 'os'
@@ -10,6 +10,7 @@ import path from 'path'
 import type { Page } from 'playwright-core'
 import { launchChromium } from '../test/chromium'
 import { DEFAULT_RETRY } from '../src/cli/lib/retry'
+import { SAMPLE_SETTINGS } from '../src/cli/lib/samples'
 import { PROJECT_ROOT } from '../src/cli/lib/paths'
 import { startServer } from '../src/cli/server/app'
 
@@ -48,6 +49,20 @@ async function testerPicture(page: Page, file: string): Promise<void> {
   await page.screenshot({ path: file, fullPage: true })
 }
 
+/** Device mode beside cloud mode: the same order through both, the field rows above the result. */
+async function bothModesPicture(page: Page, file: string): Promise<void> {
+  await page.selectOption('#target', 'preset:2')
+  await page.fill('#settings', JSON.stringify({ ...SAMPLE_SETTINGS, hybridAttributionModel: true }, null, 2))
+  await page.click('#send-both')
+  await page.waitForSelector('#result .side-by-side .commands li')
+  // In the page's own coordinates, however far the earlier pictures scrolled it.
+  const bottoms = await page
+    .locator('main > .panel:not(.wide)')
+    .evaluateAll((nodes) => nodes.map((node) => node.getBoundingClientRect().bottom + window.scrollY))
+  const bottom = Math.max(...bottoms)
+  await page.screenshot({ path: file, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: bottom + 16 } })
+}
+
 async function eventsPicture(page: Page, file: string): Promise<void> {
   for (const id of ['identify-1', 'page-1', 'order-1']) {
     await page.locator(`#events details.ingested[data-id="${id}"] .event-line`).click()
@@ -77,7 +92,10 @@ async function main(): Promise<void> {
     await page.waitForSelector('#events details.ingested[data-id="order-1"]')
     await testerPicture(page, path.join(DOCS, 'tester.png'))
     await eventsPicture(page, path.join(DOCS, 'ingest-events.png'))
-    console.log(`screenshots: ${['tester.png', 'ingest-events.png'].map((name) => `docs/${name}`).join(', ')}`)
+    await page.waitForSelector('#target option[value^="device-"]', { state: 'attached' })
+    await bothModesPicture(page, path.join(DOCS, 'tester-modes.png'))
+    const names = ['tester.png', 'ingest-events.png', 'tester-modes.png']
+    console.log(`screenshots: ${names.map((name) => `docs/${name}`).join(', ')}`)
   } finally {
     await browser.close()
     await server.close()

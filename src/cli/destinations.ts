@@ -5,8 +5,10 @@ import type { AnyDefinition, Definition } from './lib/definition'
 import { PROJECT_ROOT } from './lib/paths'
 
 /**
- * The CLI's one door into the destinations: nothing else under src/cli imports them. Each is loaded from its
- * source when asked for, so `serve --watch` gets a changed destination, and the rules it exports, by loading again.
+ * The CLI's one door into the destinations: nothing else under src/cli imports them but the tester page's
+ * device-mode runner (server/device/runner.ts), which esbuild bundles for the page with the browser destination in
+ * it. Each is loaded from its source when asked for, so `serve --watch` gets a changed destination, and the rules
+ * it exports, by loading again.
  */
 
 /** Folders holding one destination each, as in Segment's repo (`<root>/<slug>/index.ts`). */

@@ -1,62 +1,12 @@
 import path from 'path'
-import { build, stop } from 'esbuild'
-import type { Plugin as BuildPlugin } from 'esbuild'
+import { stop } from 'esbuild'
 import type { Browser } from 'playwright-core'
+import { LIVE_JS, bundleForBrowser } from '../../src/cli/lib/device-mode'
 import { launchChromium, settleAll } from '../chromium'
 
 const PAGE_URL = 'https://shop.example/'
 const BUNDLE_URL = 'https://shop.example/analytics.js'
 const LIVE_JS_URL = 'https://d1ivexoxmp59q7.cloudfront.net/acme%2Feu/live.js'
-
-/**
- * A stand-in for Convertro's live.js: like the real tag, it takes over window.$CVO, runs what was queued
- * before it loaded, then runs each push. It records every command it runs, with a copy of its argument.
- */
-const LIVE_JS = `
-(function () {
-  var queued = window.$CVO || []
-  var received = (window.convertroReceived = [])
-  var tracker = {
-    trackUser: function (args) { received.push(['trackUser', Object.assign({}, args)]) },
-    trackEvent: function (args) { received.push(['trackEvent', Object.assign({}, args)]) },
-    push: function () {
-      for (var i = 0; i < arguments.length; i++) {
-        var command = arguments[i]
-        if (typeof tracker[command[0]] === 'function' && command[0] !== 'push') tracker[command[0]](command[1])
-        else received.push(['unknown command', command])
-      }
-    }
-  }
-  window.$CVO = tracker
-  for (var i = 0; i < queued.length; i++) tracker.push(queued[i])
-})()
-`
-
-/**
- * actions-core's index also exports its cloud Action class, which extends Node's EventEmitter. The browser
- * never builds one, but the class must still be declarable: Segment's webpack build polyfills `events`.
- */
-const nodeEvents: BuildPlugin = {
-  name: 'node-events',
-  setup(bundler) {
-    bundler.onResolve({ filter: /^events$/ }, () => ({ path: 'events', namespace: 'node-events' }))
-    bundler.onLoad({ filter: /.*/, namespace: 'node-events' }, () => ({ contents: 'export class EventEmitter {}' }))
-  }
-}
-
-async function bundle(): Promise<string> {
-  const result = await build({
-    entryPoints: [path.join(__dirname, 'device-mode-page.ts')],
-    bundle: true,
-    write: false,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2020',
-    logLevel: 'silent',
-    plugins: [nodeEvents]
-  })
-  return result.outputFiles[0].text
-}
 
 /** The calls the test makes on the page's analytics.js; each resolves once every destination has handled it. */
 interface PageAnalytics {
@@ -75,7 +25,7 @@ describe('Convertro (device mode) in headless Chromium', () => {
     // A browser that started is kept even when bundling fails, so afterAll closes it.
     await settleAll([
       launchChromium().then((started) => void (browser = started)),
-      bundle().then((bundled) => void (script = bundled))
+      bundleForBrowser(path.join(__dirname, 'device-mode-page.ts')).then((bundled) => void (script = bundled))
     ])
   })
 

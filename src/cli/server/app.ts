@@ -11,7 +11,8 @@ import { checkSettings, readSettings, withDomain } from '../routing/settings'
 import { presetSubscriptions, readSubscriptions } from '../routing/subscriptions'
 import { actionRoutes } from './actions'
 import { Collector, collectorRoutes } from './collector'
-import { errorHandler, jsonBody, loopbackOnly, notFound } from './guards'
+import { deviceRoutes } from './device'
+import { errorHandler, jsonBody, loopbackOnly, notFound, pageHeaders } from './guards'
 import { hostedTesterCors } from './hosted-tester'
 import { startLiveReload } from './live-reload'
 import type { LiveReload } from './live-reload'
@@ -104,8 +105,9 @@ function createApp({ source, collector, ingest, binding }: Parts, options: Serve
   app.use(jsonBody())
   app.use(collectorRoutes(collector, () => source.rules.CALL_KINDS))
   app.use(actionRoutes(source, () => binding.collectorDomain(), options.log))
+  app.use(deviceRoutes((listener) => source.onReload(listener), options.log))
   // The page comes after the routes, so no call of the collector's first looks for a file.
-  app.use(express.static(path.join(__dirname, 'tester')))
+  app.use(express.static(path.join(__dirname, 'tester'), { setHeaders: pageHeaders }))
   app.use(notFound)
   app.use(errorHandler(options.log))
   return app

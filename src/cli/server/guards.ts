@@ -53,6 +53,26 @@ export function requireJson(req: Request, res: Response, next: NextFunction): vo
   res.status(415).json({ error: 'Send the body as JSON, with Content-Type: application/json' })
 }
 
+/**
+ * The tester page's own files only: its scripts (the device-mode bundle and the live.js stand-in included), styles,
+ * images and calls all come from this server, so the page can load nothing from a CDN, and a value shown from an
+ * event could not run as script even if it were ever inserted as markup.
+ */
+export const PAGE_POLICY = [
+  "default-src 'self'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'"
+].join('; ')
+
+/** Headers for the tester page's files. */
+export function pageHeaders(res: Response, file: string): void {
+  res.set('X-Content-Type-Options', 'nosniff')
+  if (file.endsWith('.html')) res.set('Content-Security-Policy', PAGE_POLICY)
+}
+
 export function notFound(req: Request, res: Response): void {
   res.status(404).json({ error: `No route ${req.method} ${req.path}` })
 }

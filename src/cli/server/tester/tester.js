@@ -19,17 +19,63 @@ async function getJson(url, init) {
   return { status: response.status, body }
 }
 
-function selected() {
-  const [kind, key] = $('target').value.split(':')
-  if (kind === 'action') return { action: key, mapping: state.samples.defaults[key] }
-  const preset = state.manifest.presets[Number(key)]
-  return { action: preset.partnerAction, mapping: preset.mapping }
+// The picker's entries: `action:key` and `preset:index` run on the server (cloud mode), `device-action:key` and
+// `device-preset:index` run the browser destination in this page (device mode).
+const MODES = {
+  cloud: { prefix: '', title: 'Cloud mode: requests to Convertro' },
+  device: { prefix: 'device-', title: 'Device mode: commands pushed to $CVO' }
+}
+
+/** The fields' default values, as actions-core's defaultValues gives them. */
+function defaultsOf(fields) {
+  const entries = Object.entries(fields).filter(([, field]) => field.default !== undefined)
+  return Object.fromEntries(entries.map(([key, field]) => [key, field.default]))
+}
+
+/** A mode's destination; served with -r, the manifest is the browser destination's, and there is no cloud mode. */
+function definitionOf(mode) {
+  if (mode === 'device') return state.device
+  return state.manifest.mode === 'device' ? undefined : state.manifest
+}
+
+/** What a picker value stands for: the mode, the action, its fields and the mapping it starts from. */
+function entryOf(value) {
+  const [kind, key] = value.split(':')
+  const mode = kind.startsWith(MODES.device.prefix) ? 'device' : 'cloud'
+  const definition = definitionOf(mode)
+  if (kind.endsWith('action')) {
+    const fields = definition.actions[key].fields
+    const mapping = mode === 'cloud' ? state.samples.defaults[key] : defaultsOf(fields)
+    return { mode, action: key, fields, mapping }
+  }
+  const preset = definition.presets[Number(key)]
+  return { mode, action: preset.partnerAction, fields: definition.actions[preset.partnerAction].fields, preset }
+}
+
+function selectedAs(value) {
+  const entry = entryOf(value)
+  return entry.preset ? { ...entry, mapping: entry.preset.mapping } : entry
+}
+
+const selected = () => selectedAs($('target').value)
+
+/** The same action in the other mode, from its preset when a preset is chosen: undefined when it has none. */
+function counterpart(entry) {
+  const mode = entry.mode === 'cloud' ? 'device' : 'cloud'
+  const definition = definitionOf(mode)
+  if (!definition || !definition.actions[entry.action]) return undefined
+  const prefix = MODES[mode].prefix
+  const index = entry.preset ? definition.presets.findIndex((p) => p.partnerAction === entry.action) : -1
+  return selectedAs(index >= 0 ? `${prefix}preset:${index}` : `${prefix}action:${entry.action}`)
 }
 
 function fillSample() {
   const { action, mapping } = selected()
-  $('event').value = pretty(state.samples.events[action])
+  $('event').value = pretty(state.samples.events[action] ?? {})
   $('mapping').value = pretty(mapping)
+  showPaths()
+  renderFields()
+  updateBoth()
 }
 
 function parseField(id, label) {
@@ -38,6 +84,165 @@ function parseField(id, label) {
   } catch (error) {
     throw new Error(`${label} is not valid JSON: ${error.message}`)
   }
+}
+
+// Fields, not JSON: each field of the chosen action is a row whose input writes into the mapping JSON, and an edit of
+// the JSON redraws the rows, so the two always say the same.
+
+const isPlainObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value)
+const isEmpty = (value) => value === undefined || value === null || value === ''
+/** A mapping value of key/value pairs (an object field's own mapping), rather than a directive such as @path. */
+const isPairs = (value) => isPlainObject(value) && Object.keys(value).every((key) => !key.startsWith('@'))
+
+/** A mapping value as its row shows it: a path as the path, a literal as itself, anything else as JSON. */
+function toText(value) {
+  if (isEmpty(value)) return ''
+  if (isPlainObject(value) && Object.keys(value).length === 1 && typeof value['@path'] === 'string') {
+    return value['@path']
+  }
+  return typeof value === 'object' ? JSON.stringify(value) : String(value)
+}
+
+/** What a row's text puts in the mapping: a path, JSON given as such, or a literal of the field's type. */
+function fromText(text, type) {
+  const trimmed = text.trim()
+  if (trimmed === '') return undefined
+  if (trimmed === '$' || trimmed.startsWith('$.')) return { '@path': trimmed }
+  if (/^[[{]/.test(trimmed)) {
+    try {
+      return JSON.parse(trimmed)
+    } catch {
+      // Not JSON after all: taken as the text it is.
+    }
+  }
+  if ((type === 'number' || type === 'integer') && Number.isFinite(Number(trimmed))) return Number(trimmed)
+  if (type === 'boolean' && (trimmed === 'true' || trimmed === 'false')) return trimmed === 'true'
+  return text
+}
+
+function fieldInput(id, value, field) {
+  const input = el('input', {
+    id,
+    value: toText(value),
+    placeholder: toText(field.default) || 'a literal or $.path',
+    autocomplete: 'off',
+    spellcheck: false
+  })
+  input.setAttribute('list', 'event-paths')
+  return input
+}
+
+/** An object field mapped key by key: one input per key, as Segment's key/value editor has it. */
+function pairInputs(key, pairs, field) {
+  return Object.entries(pairs).map(([name, value]) => {
+    const input = fieldInput(`field-${key}-${name}`, value, { default: field.default?.[name] })
+    input.dataset.pair = name
+    return el('div', { className: 'pair' }, el('label', { htmlFor: input.id, textContent: name }), input)
+  })
+}
+
+function fieldRow(key, field, value) {
+  const byPairs = field.type === 'object' && isPairs(value) && Object.keys(value).length > 0
+  const inputs = byPairs ? pairInputs(key, value, field) : [fieldInput(`field-${key}`, value, field)]
+  const head = el(
+    'label',
+    { htmlFor: inputs[0].querySelector('input')?.id ?? inputs[0].id, className: 'field-head' },
+    el('span', { className: 'field-label', textContent: field.label }),
+    field.required ? el('span', { className: 'required', textContent: 'required' }) : '',
+    el('code', { className: 'type', textContent: field.type })
+  )
+  const fallback = isPairs(field.default)
+    ? Object.entries(field.default)
+        .map(([name, value]) => `${name}: ${toText(value)}`)
+        .join(', ')
+    : toText(field.default)
+  const row = el(
+    'div',
+    { className: 'field' },
+    head,
+    el('p', { className: 'hint', textContent: field.description }),
+    ...inputs,
+    el('p', { className: 'hint default', textContent: fallback ? `Default: ${fallback}` : 'No default' }),
+    el('p', { className: 'field-error', hidden: true })
+  )
+  row.dataset.field = key
+  return row
+}
+
+/** The mapping JSON as an object, or undefined while it does not parse (which the rows then say). */
+function currentMapping() {
+  try {
+    const mapping = JSON.parse($('mapping').value || '{}')
+    if (isPlainObject(mapping)) return mapping
+  } catch {
+    // Said below.
+  }
+  return undefined
+}
+
+function renderFields() {
+  const mapping = currentMapping()
+  $('fields-note').hidden = mapping !== undefined
+  $('fields-note').textContent = 'The mapping JSON is not a JSON object: fix it there, and the fields follow.'
+  if (!mapping) return
+  const { fields } = selected()
+  const shown = Object.entries(fields).filter(([, field]) => !field.unsafe_hidden)
+  $('fields').replaceChildren(...shown.map(([key, field]) => fieldRow(key, field, mapping[key])))
+}
+
+/** A row's input, written into the mapping JSON; an emptied input leaves its field (or key) out. */
+function onFieldInput(event) {
+  const input = event.target
+  const row = input.closest('.field')
+  const mapping = currentMapping()
+  if (!row || !mapping) return
+  const key = row.dataset.field
+  const pair = input.dataset.pair
+  const value = fromText(input.value, pair ? undefined : selected().fields[key].type)
+  const target = pair ? (mapping[key] = isPairs(mapping[key]) ? mapping[key] : {}) : mapping
+  const name = pair ?? key
+  if (value === undefined) delete target[name]
+  else target[name] = value
+  $('mapping').value = pretty(mapping)
+  flag(row, '')
+}
+
+function flag(row, message) {
+  row.classList.toggle('missing', Boolean(message))
+  const error = row.querySelector('.field-error')
+  error.textContent = message
+  error.hidden = !message
+}
+
+/**
+ * The required fields the mapping leaves empty, each in the words actions-core's validation uses when such a
+ * field reaches the destination without a value.
+ */
+function missingRequired({ fields }, mapping) {
+  return Object.entries(fields)
+    .filter(([key, field]) => field.required && isEmpty(mapping[key]))
+    .map(([key]) => ({ key, message: `The root value is missing the required field '${key}'.` }))
+}
+
+/** Every path the event has (objects and values, not array items), offered by the rows' inputs. */
+function pathsOf(value, prefix = '$', paths = []) {
+  if (!isPlainObject(value)) return paths
+  for (const [key, inner] of Object.entries(value)) {
+    if (!/^[\w-]+$/.test(key) || paths.length >= 500) continue
+    paths.push(`${prefix}.${key}`)
+    pathsOf(inner, `${prefix}.${key}`, paths)
+  }
+  return paths
+}
+
+function showPaths() {
+  let event
+  try {
+    event = JSON.parse($('event').value)
+  } catch {
+    return
+  }
+  $('event-paths').replaceChildren(...pathsOf(event).map((path) => el('option', { value: path })))
 }
 
 // The Events view shows errors as part of a row it refreshes, which must not be announced as alerts every time.
@@ -84,12 +289,14 @@ function renderExchange({ request, response }) {
   )
 }
 
-function renderResult(status, body) {
-  const out = $('result')
-  out.replaceChildren()
+const errorTitle = (entry) => (entry.retryable ? `${entry.name}: Segment would retry` : `${entry.name}: not retried`)
+
+/** The server's answer to an action call: each request made and Convertro's answer, and any error. */
+function cloudResult(status, body) {
+  const out = el('div', { className: 'cloud-result' })
   if (status !== 200) {
     out.append(errorBox(`The server refused the call (${status})`, body.error || pretty(body)))
-    return
+    return out
   }
   // A failure is a list of one error, as Segment's server answers it, holding the requests made before it.
   const entries = (Array.isArray(body) ? body : body.exchanges).flatMap((entry) =>
@@ -98,46 +305,111 @@ function renderResult(status, body) {
   const exchanges = entries.filter((entry) => !entry.requestError)
   out.append(el('p', { className: 'hint', textContent: `${exchanges.length} request(s) to Convertro.` }))
   for (const entry of entries) {
-    if (entry.requestError) {
-      const title = entry.retryable ? `${entry.name}: Segment would retry` : `${entry.name}: not retried`
-      out.append(errorBox(title, entry.summary, entry.retryable))
-    } else {
-      out.append(renderExchange(entry))
-    }
+    out.append(entry.requestError ? errorBox(errorTitle(entry), entry.summary, entry.retryable) : renderExchange(entry))
   }
-  if (!Array.isArray(body)) {
-    const rows = body.multistatus.map((node, index) =>
-      el(
-        'tr',
-        {},
-        el('td', { textContent: String(index) }),
-        el('td', {}, statusCell(node.status)),
-        el('td', { textContent: node.errormessage || '' })
-      )
-    )
-    out.append(el('h3', { textContent: 'Per event' }), el('table', {}, el('tbody', {}, ...rows)))
-  }
+  if (!Array.isArray(body)) out.append(...perEvent(body.multistatus))
+  return out
 }
 
-async function send() {
-  const button = $('send')
-  button.disabled = true
+function perEvent(multistatus) {
+  const rows = multistatus.map((node, index) =>
+    el(
+      'tr',
+      {},
+      el('td', { textContent: String(index) }),
+      el('td', {}, statusCell(node.status)),
+      el('td', { textContent: node.errormessage || '' })
+    )
+  )
+  return [el('h3', { textContent: 'Per event' }), el('table', {}, el('tbody', {}, ...rows))]
+}
+
+/** A `$CVO` command as live.js received it: `["trackEvent", {...}]`. */
+const commandText = ([name, args]) => `[${JSON.stringify(name)}, ${JSON.stringify(args)}]`
+
+/** What the browser destination did in this page: the commands it pushed, why none, or its error. */
+function deviceResult({ commands, error, nothingPushed }) {
+  const out = el('div', { className: 'device-result' })
+  out.append(el('p', { className: 'hint', textContent: `${commands.length} command(s) pushed to $CVO.` }))
+  if (commands.length) {
+    const items = commands.map((command) => el('li', {}, el('code', { textContent: commandText(command) })))
+    out.append(el('ol', { className: 'commands' }, ...items))
+  }
+  if (nothingPushed) {
+    out.append(el('p', { className: 'nothing' }, el('strong', { textContent: 'Nothing pushed: ' }), nothingPushed))
+  }
+  if (error) out.append(errorBox(errorTitle(error), error.summary, error.retryable))
+  return out
+}
+
+/** Each mode's result under its own heading; two side by side (one above the other on a narrow screen). */
+function showResults(results) {
+  const blocks = results.map(({ mode, node }) =>
+    el('section', { className: `mode-result ${mode}` }, el('h3', { textContent: MODES[mode].title }), node)
+  )
+  $('result').replaceChildren(results.length > 1 ? el('div', { className: 'side-by-side' }, ...blocks) : blocks[0])
+}
+
+async function runCloud(entry, { payload, settings, mapping }) {
+  const { status, body } = await getJson(`${entry.action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ payload, settings, mapping })
+  })
+  return { mode: 'cloud', node: cloudResult(status, body) }
+}
+
+async function runDevice(entry, { payload, settings, mapping }) {
+  if (!window.convertroDevice) throw new Error($('device-status').textContent)
+  const outcome = await window.convertroDevice.run({ action: entry.action, event: payload, settings, mapping })
+  return { mode: 'device', node: deviceResult(outcome) }
+}
+
+const runners = { cloud: runCloud, device: runDevice }
+
+/** The inputs, or the reason they cannot be sent: JSON that does not parse, or a required field left empty. */
+function readInputs(entry) {
+  const payload = parseField('event', 'The event')
+  const settings = parseField('settings', 'The settings')
+  const mapping = parseField('mapping', 'The mapping')
+  const missing = missingRequired(entry, mapping)
+  for (const row of $('fields').querySelectorAll('.field')) {
+    flag(row, missing.find(({ key }) => key === row.dataset.field)?.message ?? '')
+  }
+  if (missing.length) {
+    const words = `The mapped event does not fit the action's fields: ${missing.map((m) => m.message).join(' ')}`
+    throw Object.assign(new Error(words), { title: 'Not sent: a required field is empty' })
+  }
+  return { payload, settings, mapping }
+}
+
+/** Sends the event through the chosen mode, or through both, the other mode with its own mapping for the action. */
+async function send(both) {
+  const buttons = [$('send'), $('send-both')]
+  buttons.forEach((button) => (button.disabled = true))
   try {
-    const payload = parseField('event', 'The event')
-    const settings = parseField('settings', 'The settings')
-    const mapping = parseField('mapping', 'The mapping')
-    const { status, body } = await getJson(`${selected().action}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ payload, settings, mapping })
-    })
-    renderResult(status, body)
+    const entry = selected()
+    const input = readInputs(entry)
+    const other = both ? counterpart(entry) : undefined
+    const runs = [[entry, input], ...(other ? [[other, { ...input, mapping: other.mapping }]] : [])]
+    // Cloud first, on the left.
+    runs.sort(([a], [b]) => (a.mode === b.mode ? 0 : a.mode === 'cloud' ? -1 : 1))
+    showResults(await Promise.all(runs.map(([run, data]) => runners[run.mode](run, data))))
   } catch (error) {
-    $('result').replaceChildren(errorBox('Not sent', error.message))
+    $('result').replaceChildren(errorBox(error.title ?? 'Not sent', error.message))
   } finally {
-    button.disabled = false
+    updateBoth()
   }
   await refreshCollector()
+}
+
+/** "Send through both modes" works for an action both destinations have. */
+function updateBoth() {
+  const entry = state.manifest && $('target').value ? selected() : undefined
+  const other = entry && counterpart(entry)
+  $('send').disabled = false
+  $('send-both').disabled = !other
+  $('send-both').title = other ? '' : 'This action exists in one mode only.'
 }
 
 /** The body of a GET, or undefined while the server does not answer, which the banner says. */
@@ -390,25 +662,60 @@ function showSdkHint() {
   }/v1', protocol: '${location.protocol.slice(0, -1)}' } }`
 }
 
+/**
+ * The picker's two groups for one mode: its actions and its presets. Device-mode options say so in their own text
+ * too, since a closed picker shows the option without its group.
+ */
+function pickerGroups(mode, definition) {
+  const { prefix } = MODES[mode]
+  const name = mode === 'cloud' ? 'Cloud mode (server)' : 'Device mode (analytics.js, in this page)'
+  const mark = mode === 'device' ? 'Device · ' : ''
+  const option = (value, text) => el('option', { value: `${prefix}${value}`, textContent: `${mark}${text}` })
+  const actions = el('optgroup', { label: `${name}: actions` })
+  for (const [key, action] of Object.entries(definition.actions)) {
+    actions.append(option(`action:${key}`, `${action.title} (${key})`))
+  }
+  const presets = el('optgroup', { label: `${name}: presets` })
+  definition.presets.forEach((preset, index) => {
+    presets.append(option(`preset:${index}`, `${preset.name} — ${preset.subscribe}`))
+  })
+  return [actions, presets]
+}
+
+/** Loads the browser destination, bundled by the server, and offers its actions beside the server's. */
+function loadDevice() {
+  const status = $('device-status')
+  const script = el('script', { src: 'device/runner.js' })
+  script.addEventListener('load', () => {
+    state.device = window.convertroDevice.definition
+    const empty = !$('target').value
+    $('target').append(...pickerGroups('device', state.device))
+    status.textContent = `Device mode runs ${state.device.name}'s browser destination here, with a stand-in for live.js.`
+    if (empty) fillSample()
+    else updateBoth()
+  })
+  script.addEventListener('error', () => {
+    status.textContent = 'Device mode is not available: the browser destination did not load (see the server log).'
+  })
+  document.body.append(script)
+}
+
 async function start() {
   const [manifest, samples] = await Promise.all([getJson('manifest'), getJson('samples')])
   state.manifest = manifest.body
   state.samples = samples.body
   $('collector-domain').textContent = state.samples.collector
-  const actions = el('optgroup', { label: 'Actions' })
-  for (const [key, action] of Object.entries(state.manifest.actions)) {
-    actions.append(el('option', { value: `action:${key}`, textContent: `${action.title} (${key})` }))
-  }
-  const presets = el('optgroup', { label: 'Presets' })
-  state.manifest.presets.forEach((preset, index) => {
-    presets.append(el('option', { value: `preset:${index}`, textContent: `${preset.name} — ${preset.subscribe}` }))
-  })
-  $('target').append(actions, presets)
+  if (definitionOf('cloud')) $('target').append(...pickerGroups('cloud', state.manifest))
   $('settings').value = pretty(state.samples.settings)
-  fillSample()
+  if ($('target').value) fillSample()
+  loadDevice()
   $('target').addEventListener('change', fillSample)
   $('reset').addEventListener('click', fillSample)
-  $('send').addEventListener('click', () => void send())
+  $('send').addEventListener('click', () => void send(false))
+  $('send-both').addEventListener('click', () => void send(true))
+  $('fields').addEventListener('input', onFieldInput)
+  $('mapping').addEventListener('input', renderFields)
+  $('event').addEventListener('input', showPaths)
   $('clear').addEventListener('click', async () => {
     await fetch('collector/requests', { method: 'DELETE' })
     await refreshCollector()
