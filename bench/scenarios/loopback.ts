@@ -6,8 +6,8 @@ import { EVENTS, SETTINGS, convertroSettings, definition, floorDefinition, runEv
 import { compare, figure, fmt, median, ratios } from '../lib/stats'
 import type { Row } from '../lib/stats'
 
-/** The floor's share of the bare loop here is about 0.25×; the 1.2× per-event budget over it gives 0.2×. */
-const TARGET = 0.2
+/** The per-event budget over the floor: ours may cost up to 1.2× what the framework alone costs. */
+const BUDGET = 1.2
 
 function get(url: string) {
   return new Promise<void>((resolve, reject) => {
@@ -49,6 +49,10 @@ export async function loopback(cfg: Config): Promise<Row[]> {
     )
     const perSecond = (ms: number) => (n / ms) * 1000
     const [oursRate, floorRate, bareRate] = [latency.ours, latency.floor, latency.bare].map((l) => perSecond(median(l)))
+    // How much of the bare loop the framework itself reaches depends on the machine (0.25× on one, 0.17× on
+    // another), so the target is that share, measured in this run, with the per-event budget applied.
+    const floorShare = median(ratios(latency.bare, latency.floor))
+    const target = floorShare / BUDGET
     return [
       figure(
         'loopback',
@@ -58,7 +62,7 @@ export async function loopback(cfg: Config): Promise<Row[]> {
         `${fmt(oursRate)} vs ${fmt(bareRate)} events/s (floor ${fmt(
           floorRate
         )}); connections opened: ${collector.connections()}`,
-        { label: `≥ ${TARGET}×`, met: (ratio) => ratio >= TARGET }
+        { label: `≥ ${fmt(target)}× (floor ${fmt(floorShare)}× ÷ ${BUDGET})`, met: (ratio) => ratio >= target }
       ),
       figure(
         'loopback',
@@ -66,7 +70,7 @@ export async function loopback(cfg: Config): Promise<Row[]> {
         ratios(latency.floor, latency.ours),
         '×',
         `${fmt(oursRate)} vs ${fmt(floorRate)} events/s`,
-        { label: `≥ ${fmt(1 / 1.2)}×`, met: (ratio) => ratio >= 1 / 1.2 }
+        { label: `≥ ${fmt(1 / BUDGET)}×`, met: (ratio) => ratio >= 1 / BUDGET }
       )
     ]
   } finally {
