@@ -172,7 +172,7 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     const mapping = JSON.parse(await page.inputValue('#mapping')) as Record<string, unknown>
     expect(mapping).toMatchObject({
       event_type: { '@path': '$.properties.plan' },
-      value: { revenue: '7.25' },
+      value: { revenue: 7.25 },
       order_id: 'q-1'
     })
     await click('#send')
@@ -205,7 +205,8 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
       request.method() === 'POST' && posted.push(request.url())
     page.on('request', listen)
     await page.fill('#field-event_type', '')
-    expect(JSON.parse(await page.inputValue('#mapping'))).not.toHaveProperty('event_type')
+    const mapping = JSON.parse(await page.inputValue('#mapping')) as Record<string, unknown>
+    expect(mapping).toHaveProperty('event_type', '')
     await click('#send')
     page.off('request', listen)
 
@@ -218,12 +219,66 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     expect(posted).toEqual([])
     expect((await collectorTotal()).length).toBe(before)
 
-    // The server says the same of the same mapping.
+    // The server says the same of the very mapping the page built, and sends nothing.
     const payload = JSON.parse(await page.inputValue('#event')) as unknown
-    const answer = await http(`${server.url}trackEvent`, {
-      body: { payload, settings: SAMPLE_SETTINGS, mapping: { event_type: '' } }
-    })
-    expect((answer.body as { summary: string }[])[0].summary).toBe(`${shown} Segment would not retry it.`)
+    const answer = await http(`${server.url}trackEvent`, { body: { payload, settings: SAMPLE_SETTINGS, mapping } })
+    expect(answer.body).toEqual([
+      expect.objectContaining({ summary: `${shown} Segment would not retry it.`, exchanges: [] })
+    ])
+    expect((await collectorTotal()).length).toBe(before)
+  })
+
+  it('unmaps a field whose row is emptied: the server does not put its default back', async () => {
+    await page.selectOption('#target', 'action:trackEvent')
+    const event = JSON.parse(await page.inputValue('#event')) as { properties: Record<string, unknown> }
+    await setJson('#event', { ...event, properties: { ...event.properties, order_id: 'ORD-77' } })
+    await click('#send')
+    expect((await cloudCalls()).map(({ query }) => query.eid)).toEqual(['ORD-77'])
+    await page.fill('#field-order_id', '')
+    await click('#send')
+    expect((await cloudCalls()).map(({ query }) => query.eid)).toEqual([undefined])
+  })
+
+  it('flags a required field left empty in device mode in the destination’s own words, and pushes nothing', async () => {
+    await page.selectOption('#target', 'device-action:trackEvent')
+    await page.fill('#field-event_type', '')
+    await click('#send')
+    const words =
+      'Missing event type, so nothing was pushed to Convertro. Map "Convertro Event Type" (default: the event name).'
+    const row = page.locator('#fields .field[data-field="event_type"]')
+    expect(await row.getAttribute('class')).toBe('field missing')
+    expect(await row.locator('.field-error').textContent()).toBe(words)
+    expect(await commands()).toEqual([])
+    expect(await page.locator('#result .device-result .error').textContent()).toContain(words)
+  })
+
+  it('takes true, false and numbers typed into an object field’s keys as such, as the destination reads them', async () => {
+    await page.selectOption('#target', 'device-action:orderCompleted')
+    await hybridSettings()
+    await page.fill('#field-order-repeat', 'true')
+    await page.fill('#field-order-total', '12.5')
+    const mapping = JSON.parse(await page.inputValue('#mapping')) as { order: Record<string, unknown> }
+    expect(mapping.order).toMatchObject({ repeat: true, total: 12.5 })
+    await click('#send')
+    expect(await commands()).toEqual([
+      '["trackEvent", {"type":"sale.repeat","id":"order-5001","amount":12.5}]',
+      '["trackEvent", {"type":"sale","id":"order-5001","amount":12.5}]'
+    ])
+    await setJson('#settings', SAMPLE_SETTINGS)
+  })
+
+  it('carries the fields both modes have over to the other mode when sending through both', async () => {
+    await page.selectOption('#target', 'action:trackEvent')
+    await page.fill('#field-event_type', 'Custom Type')
+    await page.fill('#field-order_id', 'X-9')
+    await click('#send-both')
+    expect((await cloudCalls()).map(({ query }) => [query.typ, query.eid])).toEqual([['Custom Type', 'X-9']])
+    expect(await commands('#result .mode-result.device')).toEqual([
+      '["trackEvent", {"type":"Custom Type","id":"X-9","amount":12.5}]'
+    ])
+    expect(await page.locator('#result .mode-result.device .note').textContent()).toBe(
+      'Fields both modes have are mapped as set here; the others as this mode maps them by default.'
+    )
   })
 
   it('sends the same event through both modes and shows the requests and the commands side by side', async () => {
@@ -251,6 +306,17 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     )
     expect(errors).toEqual([])
     expect(requested.filter((url) => !url.startsWith(server.url))).toEqual([])
+  })
+
+  it('serves device mode’s scripts as scripts only (nosniff)', async () => {
+    for (const script of ['device/runner.js', 'device/live.js']) {
+      const response = await fetch(server.url + script)
+      expect([
+        response.status,
+        response.headers.get('content-type'),
+        response.headers.get('x-content-type-options')
+      ]).toEqual([200, 'text/javascript; charset=utf-8', 'nosniff'])
+    }
   })
 
   it('stays within 390 px, the two modes one above the other', async () => {

@@ -16,6 +16,11 @@ export function deviceRoutes(onReload: (listener: () => void) => void, log: (lin
   // A change to the destination's source is picked up by the next page load, as the server's own reload is.
   onReload(() => (bundle = undefined))
   const router = express.Router()
+  // Scripts, as the page's own files are: never to be read as anything else.
+  router.use('/device', (_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff')
+    next()
+  })
   router.get('/device/runner.js', async (_req, res) => {
     const building = (bundle ??= bundleForBrowser(RUNNER))
     try {

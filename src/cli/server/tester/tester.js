@@ -103,10 +103,17 @@ function toText(value) {
   return typeof value === 'object' ? JSON.stringify(value) : String(value)
 }
 
-/** What a row's text puts in the mapping: a path, JSON given as such, or a literal of the field's type. */
+const DECIMAL = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/
+
+/**
+ * What a row's text puts in the mapping: a path, JSON given as such, or a literal of the field's type. An empty
+ * row maps its field to "", unmapped as a field cleared in Segment's editor is: actions-core drops empty values,
+ * and the server does not put the field's default back over it. A value without a type of its own (a key of an
+ * object field) takes true, false and numbers as such, since the destination reads `repeat` and amounts so.
+ */
 function fromText(text, type) {
   const trimmed = text.trim()
-  if (trimmed === '') return undefined
+  if (trimmed === '') return ''
   if (trimmed === '$' || trimmed.startsWith('$.')) return { '@path': trimmed }
   if (/^[[{]/.test(trimmed)) {
     try {
@@ -115,8 +122,10 @@ function fromText(text, type) {
       // Not JSON after all: taken as the text it is.
     }
   }
-  if ((type === 'number' || type === 'integer') && Number.isFinite(Number(trimmed))) return Number(trimmed)
-  if (type === 'boolean' && (trimmed === 'true' || trimmed === 'false')) return trimmed === 'true'
+  const numeric = type === 'number' || type === 'integer' || type === undefined
+  if (numeric && DECIMAL.test(trimmed)) return Number(trimmed)
+  const logical = type === 'boolean' || type === undefined
+  if (logical && (trimmed === 'true' || trimmed === 'false')) return trimmed === 'true'
   return text
 }
 
@@ -190,7 +199,7 @@ function renderFields() {
   $('fields').replaceChildren(...shown.map(([key, field]) => fieldRow(key, field, mapping[key])))
 }
 
-/** A row's input, written into the mapping JSON; an emptied input leaves its field (or key) out. */
+/** A row's input, written into the mapping JSON. */
 function onFieldInput(event) {
   const input = event.target
   const row = input.closest('.field')
@@ -200,9 +209,7 @@ function onFieldInput(event) {
   const pair = input.dataset.pair
   const value = fromText(input.value, pair ? undefined : selected().fields[key].type)
   const target = pair ? (mapping[key] = isPairs(mapping[key]) ? mapping[key] : {}) : mapping
-  const name = pair ?? key
-  if (value === undefined) delete target[name]
-  else target[name] = value
+  target[pair ?? key] = value
   $('mapping').value = pretty(mapping)
   flag(row, '')
 }
@@ -214,14 +221,14 @@ function flag(row, message) {
   error.hidden = !message
 }
 
-/**
- * The required fields the mapping leaves empty, each in the words actions-core's validation uses when such a
- * field reaches the destination without a value.
- */
+/** The required fields the mapping leaves empty. */
 function missingRequired({ fields }, mapping) {
-  return Object.entries(fields)
-    .filter(([key, field]) => field.required && isEmpty(mapping[key]))
-    .map(([key]) => ({ key, message: `The root value is missing the required field '${key}'.` }))
+  return Object.keys(fields).filter((key) => fields[key].required && isEmpty(mapping[key]))
+}
+
+/** Flags each row named in `messages` (field key → message) with its message, and clears every other row's flag. */
+function flagRows(messages) {
+  for (const row of $('fields').querySelectorAll('.field')) flag(row, messages[row.dataset.field] ?? '')
 }
 
 /** Every path the event has (objects and values, not array items), offered by the rows' inputs. */
@@ -344,8 +351,14 @@ function deviceResult({ commands, error, nothingPushed }) {
 
 /** Each mode's result under its own heading; two side by side (one above the other on a narrow screen). */
 function showResults(results) {
-  const blocks = results.map(({ mode, node }) =>
-    el('section', { className: `mode-result ${mode}` }, el('h3', { textContent: MODES[mode].title }), node)
+  const blocks = results.map(({ mode, node, note }) =>
+    el(
+      'section',
+      { className: `mode-result ${mode}` },
+      el('h3', { textContent: MODES[mode].title }),
+      note ? el('p', { className: 'hint note', textContent: note }) : '',
+      node
+    )
   )
   $('result').replaceChildren(results.length > 1 ? el('div', { className: 'side-by-side' }, ...blocks) : blocks[0])
 }
@@ -362,28 +375,43 @@ async function runCloud(entry, { payload, settings, mapping }) {
 async function runDevice(entry, { payload, settings, mapping }) {
   if (!window.convertroDevice) throw new Error($('device-status').textContent)
   const outcome = await window.convertroDevice.run({ action: entry.action, event: payload, settings, mapping })
-  return { mode: 'device', node: deviceResult(outcome) }
+  return { mode: 'device', node: deviceResult(outcome), error: outcome.error }
 }
 
 const runners = { cloud: runCloud, device: runDevice }
 
-/** The inputs, or the reason they cannot be sent: JSON that does not parse, or a required field left empty. */
+/**
+ * The inputs, or the reason they cannot be sent: JSON that does not parse, or, for cloud mode, a required field
+ * left empty, in the words actions-core's validation gives the server for it. Device mode has no such check
+ * before its actions run: there the destination's own refusal, which pushes nothing, flags the rows.
+ */
 function readInputs(entry) {
   const payload = parseField('event', 'The event')
   const settings = parseField('settings', 'The settings')
   const mapping = parseField('mapping', 'The mapping')
-  const missing = missingRequired(entry, mapping)
-  for (const row of $('fields').querySelectorAll('.field')) {
-    flag(row, missing.find(({ key }) => key === row.dataset.field)?.message ?? '')
-  }
+  const missing = entry.mode === 'cloud' ? missingRequired(entry, mapping) : []
+  const messages = missing.map((key) => `The root value is missing the required field '${key}'.`)
+  flagRows(Object.fromEntries(missing.map((key, i) => [key, messages[i]])))
   if (missing.length) {
-    const words = `The mapped event does not fit the action's fields: ${missing.map((m) => m.message).join(' ')}`
+    const words = `The mapped event does not fit the action's fields: ${messages.join(' ')}`
     throw Object.assign(new Error(words), { title: 'Not sent: a required field is empty' })
   }
   return { payload, settings, mapping }
 }
 
-/** Sends the event through the chosen mode, or through both, the other mode with its own mapping for the action. */
+/** Device mode's refusal of a run with a required field left empty flags the field's row, in the destination's words. */
+function flagRefusal(entry, mapping, results) {
+  const refused = entry.mode === 'device' && results.find((result) => result.mode === 'device').error
+  if (refused) flagRows(Object.fromEntries(missingRequired(entry, mapping).map((key) => [key, refused.message])))
+}
+
+/** The other mode's mapping: the fields both modes have as mapped here, the rest from its own preset or defaults. */
+const carriedOver = (mapping, other) => ({
+  ...other.mapping,
+  ...Object.fromEntries(Object.entries(mapping).filter(([key]) => key in other.fields))
+})
+
+/** Sends the event through the chosen mode, or through both, the other mode with the fields both have carried over. */
 async function send(both) {
   const buttons = [$('send'), $('send-both')]
   buttons.forEach((button) => (button.disabled = true))
@@ -391,10 +419,15 @@ async function send(both) {
     const entry = selected()
     const input = readInputs(entry)
     const other = both ? counterpart(entry) : undefined
-    const runs = [[entry, input], ...(other ? [[other, { ...input, mapping: other.mapping }]] : [])]
+    const runs = [[entry, input], ...(other ? [[other, { ...input, mapping: carriedOver(input.mapping, other) }]] : [])]
     // Cloud first, on the left.
     runs.sort(([a], [b]) => (a.mode === b.mode ? 0 : a.mode === 'cloud' ? -1 : 1))
-    showResults(await Promise.all(runs.map(([run, data]) => runners[run.mode](run, data))))
+    const results = await Promise.all(runs.map(([run, data]) => runners[run.mode](run, data)))
+    const theirs = other && results.find((result) => result.mode === other.mode)
+    if (theirs)
+      theirs.note = 'Fields both modes have are mapped as set here; the others as this mode maps them by default.'
+    flagRefusal(entry, input.mapping, results)
+    showResults(results)
   } catch (error) {
     $('result').replaceChildren(errorBox(error.title ?? 'Not sent', error.message))
   } finally {
