@@ -6,7 +6,7 @@
  */
 import { Analytics, Context } from '@segment/analytics-next'
 import type { SegmentEvent } from '@segment/analytics-next'
-import { transform } from '@segment/actions-core'
+import { defaultValues, transform } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import { generatePlugins } from '@segment/browser-destination-runtime/plugin'
 import type { BrowserDestinationDefinition } from '@segment/browser-destination-runtime/types'
@@ -98,11 +98,15 @@ async function run({ action, event, settings, mapping }: DeviceRun): Promise<Dev
 
 const received = (from: number): Command[] => (window.convertroReceived ?? []).slice(from)
 
-/** What the page shows of the destination: its actions, their fields, and its presets. */
+/** What the page shows of the destination: its actions, their fields and defaults, and its presets. */
 const described = {
   name: destination.name,
   mode: destination.mode,
   actions: destination.actions,
+  // Each action's mapping by default, as the server's /samples gives the cloud actions'.
+  defaults: Object.fromEntries(
+    Object.entries(destination.actions).map(([key, action]) => [key, defaultValues(action.fields)])
+  ),
   presets: destination.presets ?? []
 }
 

@@ -26,12 +26,6 @@ const MODES = {
   device: { prefix: 'device-', title: 'Device mode: commands pushed to $CVO' }
 }
 
-/** The fields' default values, as actions-core's defaultValues gives them. */
-function defaultsOf(fields) {
-  const entries = Object.entries(fields).filter(([, field]) => field.default !== undefined)
-  return Object.fromEntries(entries.map(([key, field]) => [key, field.default]))
-}
-
 /** A mode's destination; served with -r, the manifest is the browser destination's, and there is no cloud mode. */
 function definitionOf(mode) {
   if (mode === 'device') return state.device
@@ -45,7 +39,7 @@ function entryOf(value) {
   const definition = definitionOf(mode)
   if (kind.endsWith('action')) {
     const fields = definition.actions[key].fields
-    const mapping = mode === 'cloud' ? state.samples.defaults[key] : defaultsOf(fields)
+    const mapping = (mode === 'cloud' ? state.samples : state.device).defaults[key]
     return { mode, action: key, fields, mapping }
   }
   const preset = definition.presets[Number(key)]
