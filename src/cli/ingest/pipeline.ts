@@ -1,9 +1,14 @@
 import type { JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
 import type { Definition } from '../lib/definition'
 import { backoff, sleep } from '../lib/retry'
+import { WriteHealth } from '../lib/write-health'
 import type { RetryPolicy } from '../lib/retry'
 import { routeEvent, skipReason } from '../routing/route-event'
 import type { SubscriptionOutcome } from '../routing/route-event'
+import { DedupeWindow, fingerprint } from './dedupe'
+import type { Fingerprint } from './dedupe'
+import { IdsFile } from './ids-file'
+import type { StepHook } from './ids-file'
 import { Journal } from './journal'
 import type { JournalRecord, LockHolder, StoredOutcome, StoredSubscription } from './journal'
 
@@ -13,6 +18,19 @@ export interface IngestOptions {
   concurrency: number
   retry: RetryPolicy
   log: (line: string) => void
+  /** Other sizes than the defaults, for tests. */
+  limits?: Partial<Limits>
+  /** Told each step of a compaction, for tests that stop the process there. */
+  step?: StepHook
+}
+
+export interface Limits {
+  /** Finished events kept whole, in the Events view and the journal. */
+  history: number
+  /** Bytes of lines the journal no longer needs before it is compacted (and at least half the file). */
+  compactBytes: number
+  /** Ids gone out of the window before the ids file is written again without them (and at least half the file). */
+  idsRewrite: number
 }
 
 /** Where events go, read at each attempt so a reloaded destination applies at once. */
@@ -48,6 +66,66 @@ interface Entry extends IngestedEvent {
 
 /** Finished events kept for the Events view, and in the journal from one start to the next. */
 export const HISTORY = 1000
+
+/**
+ * The journal is compacted while the server runs once the lines of events it no longer needs (finished, and older
+ * than the newest `HISTORY`) take this many bytes and at least half the file.
+ */
+export const COMPACT_BYTES = 4 * 1024 * 1024
+
+/** How long compacting waits after it failed (a full disk, say) before it tries again. */
+const COMPACT_RETRY_MS = 10_000
+
+/** The ids file is written again without the ids gone out of the window once they are most of it, and this many. */
+export const IDS_REWRITE = 65_536
+
+/** Seconds over which the Events view measures how fast events arrive and drain. */
+const RATE_SECONDS = 10
+
+/** Events a second over the last `RATE_SECONDS`, counted in one-second buckets. */
+class Rate {
+  private readonly counts = new Float64Array(RATE_SECONDS)
+  private readonly seconds = new Float64Array(RATE_SECONDS).fill(-1)
+  private readonly since = Date.now()
+
+  add(events: number, now = Date.now()): void {
+    const second = Math.floor(now / 1000)
+    const bucket = second % RATE_SECONDS
+    if (this.seconds[bucket] !== second) {
+      this.seconds[bucket] = second
+      this.counts[bucket] = 0
+    }
+    this.counts[bucket] += events
+  }
+
+  perSecond(now = Date.now()): number {
+    const second = Math.floor(now / 1000)
+    let events = 0
+    for (let bucket = 0; bucket < RATE_SECONDS; bucket++) {
+      if (second - this.seconds[bucket] < RATE_SECONDS) events += this.counts[bucket]
+    }
+    // The buckets cover the last RATE_SECONDS - 1 whole seconds and this one so far, or the time since the start.
+    const span = Math.min(RATE_SECONDS - 1 + (now % 1000) / 1000, (now - this.since) / 1000)
+    return span > 0 ? events / Math.max(span, 1) : 0
+  }
+}
+
+/** How far behind the pipeline is, as the Events view says it. */
+export interface Backlog {
+  /** Events accepted and not finished: queued, being sent, or waiting for a retry. */
+  waiting: number
+  /** Of those, the ones waiting for a retry. */
+  retrying: number
+  /** When the oldest of them was received. */
+  oldestReceivedAt: string | null
+  /** Events finished a second, and accepted a second, over the last ten seconds. */
+  drainPerSecond: number
+  acceptPerSecond: number
+  /** How long the waiting events take to drain at that pace, in seconds; null when nothing drains. */
+  drainSeconds: number | null
+}
+
+const secondsOf = (iso: string) => Math.floor(Date.parse(iso) / 1000)
 
 /**
  * How long an accepted message id is remembered, across restarts: a sender's resend within it is acknowledged
@@ -95,10 +173,19 @@ export class IngestPipeline {
   /** The finished events in `entries`, oldest first. */
   private readonly finishedOrder: string[] = []
   /**
-   * Message ids accepted within the dedupe window, with when, oldest first: a sender retrying a request it got
-   * no answer to is not taken twice. Ids of events still in `entries` count whatever their age.
+   * Message ids accepted within the dedupe window, oldest first: a sender retrying a request it got no answer to
+   * is not taken twice. Ids of events the journal still has lines of count whatever their age.
    */
-  private readonly seen = new Map<string, number>()
+  private readonly dedupe = new DedupeWindow()
+  /** The dedupe window's ids the journal no longer holds whole, on disk; the window's places before this are in it. */
+  private ids!: IdsFile
+  private savedUpTo = 0
+  private compacting?: Promise<void>
+  /** Whether compacting works, said once per change; after a failure it waits a while before trying again. */
+  private compactHealth!: WriteHealth
+  private compactAfter = 0
+  private readonly drained = new Rate()
+  private readonly arrived = new Rate()
   /** Message ids whose `accepted` record is being written, with that write. */
   private readonly writing = new Map<string, Promise<void>>()
   private readonly queue: Entry[] = []
@@ -106,27 +193,58 @@ export class IngestPipeline {
   private readonly active = new Set<Promise<void>>()
   private route?: Route
   private closing = false
+  private closed?: Promise<void>
   private journal!: Journal
   readonly counts = { accepted: 0, duplicates: 0, sent: 0, skipped: 0, failed: 0 }
 
-  private constructor(private readonly options: IngestOptions) {}
+  private readonly limits: Limits
+  private readonly step: StepHook
+
+  private constructor(private readonly options: IngestOptions) {
+    this.limits = { history: HISTORY, compactBytes: COMPACT_BYTES, idsRewrite: IDS_REWRITE, ...options.limits }
+    this.step = options.step ?? (() => undefined)
+  }
 
   /**
-   * Opens the journal and takes back every event it holds that is not done. The journal is then rewritten
-   * with only what a restart needs: the unfinished events and the newest finished ones.
+   * Opens the journal and the ids beside it, and takes back every event the journal holds that is not done. The
+   * journal is then rewritten with only what a restart needs: the unfinished events and the newest finished ones,
+   * with the message ids of the others in the ids file.
    */
   static async open(options: IngestOptions): Promise<IngestPipeline> {
     const pipeline = new IngestPipeline(options)
-    let records = 0
-    const restore = (record: JournalRecord) => (records++, pipeline.restore(record))
-    pipeline.journal = await Journal.open(options.journal, restore, options.log)
+    const records: JournalRecord[] = []
+    pipeline.journal = await Journal.open(options.journal, (record) => records.push(record), options.log)
+    pipeline.compactHealth = new WriteHealth(
+      pipeline.journal.file,
+      'it is not compacted meanwhile, and grows until it can be',
+      options.log
+    )
+    try {
+      const { dedupe } = pipeline
+      const oldest = Math.floor(Date.now() / 1000 - DEDUPE_WINDOW_MS / 1000)
+      pipeline.ids = await IdsFile.open(
+        pipeline.journal.file,
+        (id) => {
+          if (id.readUInt32LE(12) < oldest) return
+          dedupe.add([id.readUInt32LE(0), id.readUInt32LE(4), id.readUInt32LE(8)], id.readUInt32LE(12))
+        },
+        options.log
+      )
+    } catch (error) {
+      await pipeline.journal.close()
+      throw error
+    }
+    pipeline.savedUpTo = pipeline.dedupe.end
+    records.forEach((record) => pipeline.restore(record))
     for (const entry of pipeline.entries.values()) if (entry.status === 'queued') pipeline.queue.push(entry)
     pipeline.forgetOld(Date.now())
-    const kept = pipeline.records()
-    if (kept.length < records) {
-      // A journal that cannot be compacted now is still whole: it is compacted on a later start.
-      await pipeline.journal
-        .rewrite(kept)
+    pipeline.journal.keepOnly((id) => pipeline.entries.has(id))
+    const kept = pipeline.entryRecords()
+    if (kept.length < records.length) {
+      // A journal that cannot be compacted now is still whole: it is compacted later.
+      await pipeline
+        .saveIds()
+        .then(() => pipeline.journal.rewrite(kept, pipeline.step))
         .catch((error: Error) => options.log(`Ingest: journal kept as it is: ${error.message}`))
     }
     const pending = pipeline.queue.length
@@ -136,12 +254,12 @@ export class IngestPipeline {
 
   private restore(record: JournalRecord): void {
     if (record.t === 'seen') {
-      this.seen.set(record.id, Date.parse(record.at))
+      this.dedupe.add(fingerprint(record.id), secondsOf(record.at))
       return
     }
     if (record.t === 'accepted') {
       if (this.entries.has(record.id)) return
-      this.seen.set(record.id, Date.parse(record.at))
+      this.dedupe.add(fingerprint(record.id), secondsOf(record.at))
       this.counts.accepted++
       this.entry(record.id, record.at, record.event)
       return
@@ -160,19 +278,53 @@ export class IngestPipeline {
 
   /** Drops the message ids accepted before the dedupe window (the oldest come first). */
   private forgetOld(now: number): void {
-    for (const [id, at] of this.seen) {
-      if (at >= now - DEDUPE_WINDOW_MS) break
-      this.seen.delete(id)
-    }
+    this.dedupe.expire(Math.floor((now - DEDUPE_WINDOW_MS) / 1000))
   }
 
-  /** The records that say everything `entries` holds, and the message ids the window keeps besides. */
-  private records(): JournalRecord[] {
-    const ids: JournalRecord[] = []
-    for (const [id, at] of this.seen) {
-      if (!this.entries.has(id)) ids.push({ t: 'seen', id, at: new Date(at).toISOString() })
-    }
-    return ids.concat(this.entryRecords())
+  /**
+   * Puts on disk the window's ids not yet there, before the journal lets go of any event: appended to the ids
+   * file, or the file written again from the window when most of it has gone out of the window.
+   */
+  private async saveIds(): Promise<void> {
+    const end = this.dedupe.end
+    const kept = Math.max(0, this.savedUpTo - this.dedupe.start)
+    const gone = this.ids.count - kept
+    if (gone >= this.limits.idsRewrite && gone > kept)
+      await this.ids.rewrite(this.dedupe.encode(this.dedupe.start), this.step)
+    else if (end > this.savedUpTo) await this.ids.append(this.dedupe.encode(this.savedUpTo), this.step)
+    this.savedUpTo = end
+  }
+
+  /** Compacts the journal once enough of it is lines of events it no longer needs; one compaction at a time. */
+  private compactWhenDue(): void {
+    const spare = this.journal.spareBytes
+    const due = spare >= this.limits.compactBytes && 2 * spare >= this.journal.bytes
+    if (!due || this.compacting || this.closing || Date.now() < this.compactAfter) return
+    this.compacting = this.journal
+      .compact(() => this.saveIds(), this.step)
+      .then(
+        () => this.compactHealth.worked(),
+        (error: Error) => {
+          this.compactHealth.failed(error)
+          this.compactAfter = Date.now() + COMPACT_RETRY_MS
+        }
+      )
+      .finally(() => (this.compacting = undefined))
+  }
+
+  /** Resolves once the compaction under way, if any, is over. */
+  async compacted(): Promise<void> {
+    await this.compacting
+  }
+
+  /** Sizes on disk: the journal, and the ids file beside it. */
+  get disk(): { journal: number; ids: number } {
+    return { journal: this.journal.bytes, ids: this.ids.bytes }
+  }
+
+  /** The dedupe window: ids in it, and the bytes it holds in memory. */
+  get window(): { ids: number; bytes: number } {
+    return { ids: this.dedupe.size, bytes: this.dedupe.bytes }
   }
 
   private entryRecords(): JournalRecord[] {
@@ -230,18 +382,23 @@ export class IngestPipeline {
    * accepted before is acknowledged again and not queued twice, but only once the first copy is on disk.
    */
   async accept(events: SegmentEvent[], receivedAt: string): Promise<void> {
-    const fresh = new Map<string, SegmentEvent>()
+    const fresh = new Map<string, [SegmentEvent, Fingerprint]>()
     const earlier = new Set<Promise<void>>()
     for (const event of events) {
       const id = event.messageId as string
       const write = this.writing.get(id)
       if (write) earlier.add(write)
-      if (write || this.seen.has(id) || this.entries.has(id) || fresh.has(id)) this.counts.duplicates++
-      else fresh.set(id, event)
+      if (write || fresh.has(id) || this.entries.has(id) || this.journal.holds(id)) {
+        this.counts.duplicates++
+        continue
+      }
+      const print = fingerprint(id)
+      if (this.dedupe.has(print)) this.counts.duplicates++
+      else fresh.set(id, [event, print])
     }
     if (fresh.size > 0) {
       const write = this.journal.append(
-        ...[...fresh].map(([id, event]) => ({ t: 'accepted' as const, id, at: receivedAt, event }))
+        ...[...fresh].map(([id, [event]]) => ({ t: 'accepted' as const, id, at: receivedAt, event }))
       )
       fresh.forEach((_, id) => this.writing.set(id, write))
       try {
@@ -251,9 +408,10 @@ export class IngestPipeline {
       }
       this.counts.accepted += fresh.size
       const now = Date.now()
+      this.arrived.add(fresh.size, now)
       this.forgetOld(now)
-      fresh.forEach((event, id) => {
-        this.seen.set(id, now)
+      fresh.forEach(([event, print], id) => {
+        this.dedupe.add(print, Math.floor(now / 1000))
         this.queue.push(this.entry(id, receivedAt, event))
       })
       this.pump()
@@ -351,36 +509,79 @@ export class IngestPipeline {
     const at = new Date().toISOString()
     await this.persist({ t: 'done', id: entry.id, at, outcome })
     this.settle(entry, outcome, at)
+    this.drained.add(1)
+    this.compactWhenDue()
   }
 
+  /**
+   * Records what became of an event. Beyond the newest `history` finished events, the oldest leaves memory, and the
+   * journal is told it no longer needs its lines (its message id stays in the dedupe window).
+   */
   private settle(entry: Entry, outcome: StoredOutcome, at: string): void {
     Object.assign(entry, outcome, { retryAt: undefined, doneAt: at })
     entry.finished.clear()
     entry.results.clear()
     this.counts[outcome.status]++
     this.finishedOrder.push(entry.id)
-    if (this.finishedOrder.length > HISTORY) this.entries.delete(this.finishedOrder.shift() as string)
+    if (this.finishedOrder.length > this.limits.history) {
+      const id = this.finishedOrder.shift() as string
+      this.entries.delete(id)
+      // While the journal is being read, it is told at the end which events are still needed.
+      this.journal?.release(id)
+    }
   }
 
-  /** The newest events first, with counts of where every accepted event stands. */
-  view(limit = 100): { counts: Record<string, number>; events: IngestedEvent[] } {
-    const events = [...this.entries.values()]
-      .reverse()
-      .slice(0, limit)
-      .map(({ finished: _finished, results: _results, ...event }) => event)
+  /** How many events wait, since when, and how fast they drain. */
+  backlog(now = Date.now()): Backlog {
     const waiting = this.queue.length + this.timers.size + this.active.size
-    return { counts: { ...this.counts, pending: waiting }, events }
+    let oldest: string | null = null
+    if (waiting > 0) {
+      // Entries are in the order they were accepted, and few finished ones come before the first unfinished.
+      for (const entry of this.entries.values()) {
+        if (entry.doneAt === undefined) {
+          oldest = entry.receivedAt
+          break
+        }
+      }
+    }
+    const drainPerSecond = this.drained.perSecond(now)
+    return {
+      waiting,
+      retrying: this.timers.size,
+      oldestReceivedAt: oldest,
+      drainPerSecond,
+      acceptPerSecond: this.arrived.perSecond(now),
+      drainSeconds: waiting === 0 ? 0 : drainPerSecond > 0 ? waiting / drainPerSecond : null
+    }
+  }
+
+  /** The newest events first, with counts of where every accepted event stands, and the backlog. */
+  view(limit = 100): { counts: Record<string, number>; backlog: Backlog; events: IngestedEvent[] } {
+    const events: IngestedEvent[] = []
+    const all = [...this.entries.values()]
+    for (let index = all.length - 1; index >= 0 && events.length < limit; index--) {
+      const { finished: _finished, results: _results, ...event } = all[index]
+      events.push(event)
+    }
+    const backlog = this.backlog()
+    return { counts: { ...this.counts, pending: backlog.waiting }, backlog, events }
   }
 
   /**
    * Stops taking up work and waits for the attempts under way; events waiting for a retry stay undone in the
    * journal for the next start.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closed ??= this.shutdown()
+    return this.closed
+  }
+
+  private async shutdown(): Promise<void> {
     this.closing = true
     this.timers.forEach(clearTimeout)
     this.timers.clear()
     await Promise.all(this.active)
+    await this.compacting
     await this.journal.close()
   }
 }

@@ -96,8 +96,11 @@ export interface LineFormat {
   kind: string
   /** How every line the product writes begins: a torn last line must begin so too. */
   prefix: string
-  /** Takes one parsed line; false when it is not one of the product's records. */
-  take(value: unknown): boolean
+  /**
+   * Takes one parsed line, with its length in bytes (newline included) and where it begins in the file; false when
+   * it is not one of the product's records.
+   */
+  take(value: unknown, bytes: number, start: number): boolean
   /** Deepest nesting a line may have. */
   depth: number
 }
@@ -134,7 +137,7 @@ async function takeLines(
     if (end > size && line.startsWith(format.prefix)) break
     let taken = false
     try {
-      taken = line === '' || format.take(parseJson(line, format.depth))
+      taken = line === '' || format.take(parseJson(line, format.depth), end - complete, complete)
     } catch {
       // Not JSON: refused below like any line that is not a record.
     }
