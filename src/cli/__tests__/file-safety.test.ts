@@ -78,6 +78,18 @@ describe('serve refuses files that are not its own, and changes nothing', () => 
     expect(stderr.split('\n')).toHaveLength(1)
   })
 
+  it('--journal whose ids file beside it is not one', async () => {
+    fs.copyFileSync(readme, `${journal}.ids`)
+    const hashed = hash(`${journal}.ids`)
+    const { code, stderr } = await refusedServe([])
+    expect(code).toBe(1)
+    expect(stderr).toBe(
+      `--journal ${journal}: ${journal}.ids is not a file of message ids this server wrote (it does not begin as one): ` +
+        'it is left as it is; move it away, or give --journal a new file'
+    )
+    expect(hash(`${journal}.ids`)).toBe(hashed)
+  })
+
   it.each([
     ['--subscriptions', `is not valid JSON`],
     ['--settings', `is not valid JSON`]

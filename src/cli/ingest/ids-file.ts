@@ -62,8 +62,8 @@ export class IdsFile {
     if (data.length === 0) return new IdsFile(file, 0)
     if (data.length < HEADER.length || !data.subarray(0, HEADER.length).equals(HEADER)) {
       throw new PathRefusal(
-        `${file} is not a file of message ids this server wrote (it does not begin as one): it is left as it is; ` +
-          'move it away, or give --journal a new file'
+        `--journal ${journal}: ${file} is not a file of message ids this server wrote (it does not begin as one): ` +
+          'it is left as it is; move it away, or give --journal a new file'
       )
     }
     const records = Math.floor((data.length - HEADER.length) / ID_BYTES)

@@ -193,9 +193,16 @@ export class Journal {
    * Opens the journal, reading every record it holds, and refuses (changing nothing) a file that is not a
    * journal. A last line cut short by a crash was never acknowledged (its sender is answered only after the
    * write, and retries): it is moved aside, to a file the log names. Copies left by a compaction a crash
-   * stopped are removed: the journal itself is whole, the old one or the new.
+   * stopped are removed: the journal itself is whole, the old one or the new. `beside` reads the files kept beside
+   * it (given its real path) once it is known to be a journal, before anything is changed: a refusal there too
+   * leaves everything as it was.
    */
-  static async open(file: string, onRecord: (record: JournalRecord) => void, log: (line: string) => void) {
+  static async open(
+    file: string,
+    onRecord: (record: JournalRecord) => void,
+    log: (line: string) => void,
+    beside: (real: string) => Promise<void> = async () => undefined
+  ) {
     const real = writablePath(file, '--journal')
     const lockFile = lock(real, file)
     try {
@@ -214,6 +221,7 @@ export class Journal {
         depth: LINE_DEPTH,
         take
       })
+      await beside(real)
       await setTornLineAside(real, lines, log)
       for (const stale of [...leftovers(real), ...leftovers(`${real}.ids`)]) fs.rmSync(stale, { force: true })
       return new Journal(real, lockFile, await fs.promises.open(real, 'a'), lines.complete, held, log)

@@ -213,27 +213,24 @@ export class IngestPipeline {
   static async open(options: IngestOptions): Promise<IngestPipeline> {
     const pipeline = new IngestPipeline(options)
     const records: JournalRecord[] = []
-    pipeline.journal = await Journal.open(options.journal, (record) => records.push(record), options.log)
-    pipeline.compactHealth = new WriteHealth(
-      pipeline.journal.file,
-      'it is not compacted meanwhile, and grows until it can be',
-      options.log
-    )
-    try {
-      const { dedupe } = pipeline
-      const oldest = Math.floor(Date.now() / 1000 - DEDUPE_WINDOW_MS / 1000)
+    const { dedupe } = pipeline
+    const oldest = Math.floor(Date.now() / 1000 - DEDUPE_WINDOW_MS / 1000)
+    const readIds = async (journal: string) => {
       pipeline.ids = await IdsFile.open(
-        pipeline.journal.file,
+        journal,
         (id) => {
           if (id.readUInt32LE(12) < oldest) return
           dedupe.add([id.readUInt32LE(0), id.readUInt32LE(4), id.readUInt32LE(8)], id.readUInt32LE(12))
         },
         options.log
       )
-    } catch (error) {
-      await pipeline.journal.close()
-      throw error
     }
+    pipeline.journal = await Journal.open(options.journal, (record) => records.push(record), options.log, readIds)
+    pipeline.compactHealth = new WriteHealth(
+      pipeline.journal.file,
+      'it is not compacted meanwhile, and grows until it can be',
+      options.log
+    )
     pipeline.savedUpTo = pipeline.dedupe.end
     records.forEach((record) => pipeline.restore(record))
     for (const entry of pipeline.entries.values()) if (entry.status === 'queued') pipeline.queue.push(entry)
@@ -315,16 +312,6 @@ export class IngestPipeline {
   /** Resolves once the compaction under way, if any, is over. */
   async compacted(): Promise<void> {
     await this.compacting
-  }
-
-  /** Sizes on disk: the journal, and the ids file beside it. */
-  get disk(): { journal: number; ids: number } {
-    return { journal: this.journal.bytes, ids: this.ids.bytes }
-  }
-
-  /** The dedupe window: ids in it, and the bytes it holds in memory. */
-  get window(): { ids: number; bytes: number } {
-    return { ids: this.dedupe.size, bytes: this.dedupe.bytes }
   }
 
   private entryRecords(): JournalRecord[] {
@@ -555,8 +542,17 @@ export class IngestPipeline {
     }
   }
 
-  /** The newest events first, with counts of where every accepted event stands, and the backlog. */
-  view(limit = 100): { counts: Record<string, number>; backlog: Backlog; events: IngestedEvent[] } {
+  /**
+   * The newest events first, with counts of where every accepted event stands, the backlog, what the journal and
+   * the ids file beside it take on disk, and the dedupe window's ids and the memory they take.
+   */
+  view(limit = 100): {
+    counts: Record<string, number>
+    backlog: Backlog
+    journal: { bytes: number; idsBytes: number }
+    dedupe: { ids: number; bytes: number }
+    events: IngestedEvent[]
+  } {
     const events: IngestedEvent[] = []
     const all = [...this.entries.values()]
     for (let index = all.length - 1; index >= 0 && events.length < limit; index--) {
@@ -564,7 +560,13 @@ export class IngestPipeline {
       events.push(event)
     }
     const backlog = this.backlog()
-    return { counts: { ...this.counts, pending: backlog.waiting }, backlog, events }
+    return {
+      counts: { ...this.counts, pending: backlog.waiting },
+      backlog,
+      journal: { bytes: this.journal.bytes, idsBytes: this.ids.bytes },
+      dedupe: { ids: this.dedupe.size, bytes: this.dedupe.bytes },
+      events
+    }
   }
 
   /**
