@@ -247,7 +247,8 @@ describe('the tester page in Chromium', () => {
           error: node.querySelector('.error.retryable strong')?.textContent,
           requests: [...node.querySelectorAll('.request-line')].map((request) => request.textContent),
           answers: [...node.querySelectorAll('.exchange > p:last-child')].map((answer) => answer.textContent),
-          counts: document.querySelector('#event-counts')?.textContent
+          counts: document.querySelector('#event-counts')?.textContent,
+          backlog: document.querySelector('#event-backlog')?.textContent
         }))
         expect(shown).toEqual({
           outcome: expect.stringMatching(
@@ -259,7 +260,10 @@ describe('the tester page in Chromium', () => {
           error: 'RetryableError (503): retryable',
           requests: [expect.stringContaining(`${convertro.domain}/api/hit/acme/1/?sid=device-9`)],
           answers: ['Answer: 503 answer 1'],
-          counts: '1 accepted0 sent0 skipped0 failed1 pending'
+          counts: '1 accepted0 sent0 skipped0 failed1 pending',
+          backlog: expect.stringMatching(
+            /^1 waiting \(1 waiting for a retry\), the oldest received at \d{1,2}:\d\d:\d\d.* · draining 0\.0\/s, arriving \d+\.\d\/s · none sent in the last 10 s$/
+          )
         })
 
         await badge('sent')
@@ -272,6 +276,10 @@ describe('the tester page in Chromium', () => {
         ])
         await expect(line.locator('.error').count()).resolves.toBe(0)
         expect(await line.locator('.event-body > p.hint').textContent()).toContain('attempts: 2 · matched')
+        await other.waitForFunction(() => document.querySelector('#event-backlog')?.textContent?.startsWith('Nothing'))
+        expect(await other.locator('#event-backlog').textContent()).toMatch(
+          /^Nothing waiting · drained \d+\.\d\/s over the last 10 s$/
+        )
         await expect(other.locator('#events-offline').isVisible()).resolves.toBe(false)
 
         await retrying.stop()

@@ -636,6 +636,39 @@ function renderCounts(counts) {
   )
 }
 
+/** A number of events a second, as the backlog line says it: whole numbers, one decimal below ten. */
+const perSecond = (rate) => (rate < 10 ? rate.toFixed(1) : Math.round(rate).toLocaleString('en'))
+
+/** A wait in seconds, rounded to what a person reads: "40 s", "12 min", "3 h". */
+function duration(seconds) {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`
+  return `${Math.round(seconds / 3600)} h`
+}
+
+/**
+ * How far behind the server is: how many events wait (and since when), how fast they drain and arrive, and when
+ * the wait should be over at that pace. Hidden while nothing waits or moves.
+ */
+function renderBacklog(backlog) {
+  const line = $('event-backlog')
+  if (!backlog) return
+  const { waiting, retrying, oldestReceivedAt, drainPerSecond, acceptPerSecond, drainSeconds } = backlog
+  let text = ''
+  if (waiting > 0) {
+    const retries = retrying > 0 ? ` (${retrying.toLocaleString('en')} waiting for a retry)` : ''
+    const since = oldestReceivedAt ? `, the oldest received at ${timeOf(oldestReceivedAt)}` : ''
+    const pace = drainSeconds === null ? 'none sent in the last 10 s' : `about ${duration(drainSeconds)} to go`
+    text =
+      `${waiting.toLocaleString('en')} waiting${retries}${since} · draining ${perSecond(drainPerSecond)}/s, ` +
+      `arriving ${perSecond(acceptPerSecond)}/s · ${pace}`
+  } else if (drainPerSecond > 0) {
+    text = `Nothing waiting · drained ${perSecond(drainPerSecond)}/s over the last 10 s`
+  }
+  line.hidden = text === ''
+  if (line.textContent !== text) line.textContent = text
+}
+
 function showEvents(events) {
   const list = $('events')
   const rows = events.map((entry) => {
@@ -667,6 +700,7 @@ async function refreshEvents() {
   const body = await poll(`ingest/events?limit=${shown.events}`, 'events-offline')
   if (!body) return
   renderCounts(body.counts)
+  renderBacklog(body.backlog)
   showEvents(body.events)
   $('events-empty').hidden = body.events.length > 0
   showMore('events-panel', 'events', body.events.length, body.counts.accepted)
