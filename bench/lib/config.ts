@@ -16,6 +16,11 @@ export interface Config {
   ingestEvents: number
   /** Ingest rounds: each starts a server of its own, so they are fewer and longer than tinybench's. */
   ingestRounds: number
+  /** Events of the soak scenario, its sampling step, the warm-up after each start, and its time limit in minutes. */
+  soakEvents: number
+  soakEvery: number
+  soakWarmup: number
+  soakMinutes: number
 }
 
 export function config(smoke: boolean): Config {
@@ -29,7 +34,11 @@ export function config(smoke: boolean): Config {
         memoryEvents: 10_000,
         loopbackRequests: 300,
         ingestEvents: 200,
-        ingestRounds: 3
+        ingestRounds: 3,
+        soakEvents: 20_000,
+        soakEvery: 2_500,
+        soakWarmup: 2_500,
+        soakMinutes: 5
       }
     : {
         smoke,
@@ -40,6 +49,10 @@ export function config(smoke: boolean): Config {
         memoryEvents: 100_000,
         loopbackRequests: 1000,
         ingestEvents: 500,
-        ingestRounds: 15
+        ingestRounds: 15,
+        soakEvents: 1_000_000,
+        soakEvery: 50_000,
+        soakWarmup: 100_000,
+        soakMinutes: 90
       }
 }
