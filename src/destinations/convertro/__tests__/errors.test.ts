@@ -71,7 +71,7 @@ describe('Convertro responses', () => {
   describe('as the runtime retries them', () => {
     const retryable = runtimeRetryableStatuses()
 
-    it('reads the runtime’s rule from actions-core: 408, 423 and 429 of the 4xx, every 5xx but 501', () => {
+    it('reads the statuses actions-core retries: 408, 423, 429 and 500 among them, 400 and 501 not', () => {
       expect(retryable).toEqual(expect.arrayContaining([408, 423, 429, 500, 503]))
       expect(retryable).not.toContain(501)
       expect(retryable).not.toContain(400)
