@@ -12,7 +12,7 @@ const SIZE_LIMIT = 315_000
 const PEER_FACTOR = 1.1
 const ROOT = path.join(__dirname, '..', '..')
 const PEERS = path.join(ROOT, 'bench/peers/browser')
-/** The monorepo's webpack aliases liquidjs (which actions-core imports) to this stub in browser bundles. */
+/** The monorepo's webpack aliases liquidjs (actions-core imports it) to this stub: packages/browser-destinations/liquid.stub.js. */
 const LIQUID_STUB = path.join(PEERS, 'liquid.stub.js')
 
 /** The entries the monorepo would build (destinations/<name>/src/index.ts): ours, and two tag loaders like it. */
