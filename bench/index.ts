@@ -5,6 +5,7 @@ import { config } from './lib/config'
 import { fmt } from './lib/stats'
 import type { Row } from './lib/stats'
 import { batch } from './scenarios/batch'
+import { bundle } from './scenarios/bundle'
 import { ingest } from './scenarios/ingest'
 import { loopback } from './scenarios/loopback'
 import { memory } from './scenarios/memory'
@@ -64,6 +65,7 @@ async function main() {
     ['ingest', () => ingest(cfg)],
     ['memory', () => memory(cfg)],
     ['startup', () => startup(cfg)],
+    ['bundle', () => bundle()],
     ['soak', () => soak(cfg)]
   ]
   if (only && !scenarios.some(([name]) => name === only)) throw new Error(`no scenario "${only}"`)
