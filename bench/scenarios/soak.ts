@@ -441,9 +441,9 @@ export async function soak(cfg: Config): Promise<Row[]> {
       unit: 'events',
       target: `all ${total.toLocaleString('en')}; ≤ ${INGEST_CONCURRENCY} twice (under way at the kill)`,
       met: allOnce,
-      detail: `${acknowledged.toLocaleString(
-        'en'
-      )} acknowledged (${resent} batches sent again after the kill, ${final.counts.duplicates.toLocaleString(
+      detail: `${acknowledged.toLocaleString('en')} acknowledged (${resent} batch${
+        resent === 1 ? '' : 'es'
+      } posted again after the kill, ${final.counts.duplicates.toLocaleString(
         'en'
       )} events of them acknowledged as duplicates); recorded once ${once.toLocaleString(
         'en'
