@@ -513,8 +513,7 @@ export class IngestPipeline {
     if (this.finishedOrder.length > this.limits.history) {
       const id = this.finishedOrder.shift() as string
       this.entries.delete(id)
-      // While the journal is being read, it is told at the end which events are still needed.
-      this.journal?.release(id)
+      this.journal.release(id)
     }
   }
 
