@@ -16,7 +16,10 @@ export interface Config {
   ingestEvents: number
   /** Ingest rounds: each starts a server of its own, so they are fewer and longer than tinybench's. */
   ingestRounds: number
-  /** Events of the soak scenario, its sampling step, the warm-up after each start, and its time limit in minutes. */
+  /**
+   * Events of the soak scenario, its sampling step (whole batches of 100), the warm-up after each start, and its
+   * time limit in minutes.
+   */
   soakEvents: number
   soakEvery: number
   soakWarmup: number
@@ -35,9 +38,9 @@ export function config(smoke: boolean): Config {
         loopbackRequests: 300,
         ingestEvents: 200,
         ingestRounds: 3,
-        soakEvents: 20_000,
-        soakEvery: 2_500,
-        soakWarmup: 2_500,
+        soakEvents: 10_000,
+        soakEvery: 1_000,
+        soakWarmup: 1_000,
         soakMinutes: 5
       }
     : {

@@ -235,6 +235,9 @@ export function samplesTable(samples: SoakSample[]): string {
 export async function soak(cfg: Config): Promise<Row[]> {
   const total = cfg.soakEvents
   const step = cfg.soakEvery
+  if (step % BATCH_SIZE !== 0 || total % step !== 0) {
+    throw new Error(`soak: the step (${step}) must be whole batches of ${BATCH_SIZE}, and the events whole steps`)
+  }
   const killAt = Math.floor(total / 2 / step) * step + step / 2
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convertro-bench-soak-'))
   const agent = new http.Agent({ keepAlive: true, maxSockets: BATCHES_IN_FLIGHT + 1 })
