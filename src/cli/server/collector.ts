@@ -132,12 +132,19 @@ export class Collector {
   async writeAll(out: Writable, before = Infinity): Promise<void> {
     let chunk = '['
     let first = true
+    // A reader that goes away stops the reading: its socket never drains.
     const flush = async () => {
-      if (!out.write(chunk)) await once(out, 'drain')
+      if (!out.write(chunk)) {
+        const waited = new AbortController()
+        const { signal } = waited
+        await Promise.race([once(out, 'drain', { signal }), once(out, 'close', { signal })]).finally(() =>
+          waited.abort()
+        )
+      }
       chunk = ''
     }
     await this.eachLine(0, this.size, async (line, id) => {
-      if (id >= before) return false
+      if (id >= before || out.destroyed) return false
       chunk += first ? line : `,${line}`
       first = false
       if (chunk.length >= 64 * 1024) await flush()
