@@ -218,9 +218,41 @@ describe('send', () => {
       const { code, stdout } = await cli(['send', 'appInstalled', '-e', event, '-s', local])
       expect(code).toBe(0)
       const lines = stdout.trimEnd().split('\n')
-      expect(lines[0]).toMatch(new RegExp(`^GET ${convertro.domain}/api/install/acme/1/\\?sid=`))
+      expect(lines[0]).toMatch(new RegExp(`^GET ${convertro.origin}/api/install/acme/1/\\?sid=`))
       expect(lines.slice(-3)).toEqual(['  app  Acme Shop', '  apv  4.2.0', '  → 200 OK'])
       expect(convertro.paths).toEqual([new URL(lines[0].slice(4)).pathname + new URL(lines[0].slice(4)).search])
+    } finally {
+      await convertro.close()
+    }
+  })
+
+  it('sends to convertro.test without a domain: the collector --collector names, or none when no server runs', async () => {
+    const convertro = await stubConvertro([200])
+    try {
+      const { domain: _none, ...noDomain } = SETTINGS
+      const local = tempFile('local.json', noDomain)
+      const event = tempFile('event.json', SAMPLE_EVENTS.identifyUser)
+      const sent = await cli(['send', 'identifyUser', '-e', event, '-s', local, '--collector', convertro.url])
+      expect(sent.code).toBe(0)
+      const [request] = sent.stdout.split('\n')
+      expect(request).toMatch(/^GET https:\/\/convertro\.test\/api\/user\/acme\/1\/\?sid=3f1b.*&id=user-1024$/)
+      expect(sent.stdout.trimEnd().split('\n').at(-1)).toBe('  → 200 OK')
+      expect(convertro.paths).toEqual([request.slice('GET https://convertro.test'.length)])
+
+      // A copy of the project, whose .convertro/ no server holds.
+      const project = copyProject()
+      const alone = await cli(['send', 'identifyUser', '-e', event, '-s', local], { cwd: project })
+      expect([alone.code, alone.stdout, alone.stderr]).toEqual([
+        1,
+        '',
+        'send: no server is running (none holds .convertro/ingest.jsonl): start one with `npm start`, or give --collector URL\n'
+      ])
+      const wrong = await cli(['send', 'identifyUser', '-e', event, '-s', local, '--collector', 'convertro.test'])
+      expect([wrong.code, wrong.stdout]).toEqual([1, ''])
+      expect(wrong.stderr).toBe(
+        "--collector convertro.test is not a local server's URL: give its http address and port, e.g. http://127.0.0.1:3000\n"
+      )
+      expect(convertro.paths).toHaveLength(1)
     } finally {
       await convertro.close()
     }
