@@ -5,7 +5,6 @@ import type { Settings } from '../../generated-types'
 import type { CallKind } from '../../call'
 
 export const SETTINGS: Settings = {
-  account: 'acme',
   clientName: 'acme',
   siteId: '1234',
   domain: 'acme.sp1.convertro.com',
@@ -26,6 +25,14 @@ export const CONTEXT = { device: { id: 'device-1' }, userAgent: 'UA/1.0', ip: '2
 /** An event with a fixed time and device; `context` replaces the default one when given. */
 export function testEvent(event: Partial<SegmentEvent> = {}): SegmentEvent {
   return createTestEvent({ timestamp: '2024-03-05T10:20:30.999Z', context: CONTEXT, ...event })
+}
+
+/**
+ * actions-core's own validation error for a field declared `required` that the mapping left without a value:
+ * thrown before the action runs (match it with `toMatchObject`).
+ */
+export function missingRequired(field: string) {
+  return { name: 'AggregateAjvError', message: `The root value is missing the required field '${field}'.` }
 }
 
 /** The batch result of an event rejected as invalid before anything was sent. */
