@@ -102,14 +102,14 @@ describe('serve', () => {
     const { status, body } = await http(server.url + 'manifest')
     expect(status).toBe(200)
     expect(body).toMatchObject({
-      name: 'Convertro',
+      name: 'Convertro (Actions)',
       mode: 'cloud',
       directoryName: 'convertro',
       presets: [
         { partnerAction: 'identifyUser', subscribe: 'type = "identify"' },
         { partnerAction: 'trackEvent' },
-        { partnerAction: 'orderCompleted', subscribe: 'event = "Order Completed"' },
-        { partnerAction: 'appInstalled', subscribe: 'event = "Application Installed"' }
+        { partnerAction: 'orderCompleted', subscribe: 'type = "track" and event = "Order Completed"' },
+        { partnerAction: 'appInstalled', subscribe: 'type = "track" and event = "Application Installed"' }
       ]
     })
     expect(Object.keys((body as { actions: object }).actions)).toEqual([
@@ -202,7 +202,8 @@ describe('serve', () => {
   })
 
   it('reports a typed error, sending nothing', async () => {
-    const payload = { ...SAMPLE_EVENTS.identifyUser, userId: undefined }
+    // A blank user id passes actions-core's check of required fields; the destination's own check refuses it.
+    const payload = { ...SAMPLE_EVENTS.identifyUser, userId: ' ' }
     const { status, body } = await call('identifyUser', { payload, settings: SAMPLE_SETTINGS })
     expect(status).toBe(200)
     expect(body).toEqual([
@@ -231,7 +232,7 @@ describe('serve', () => {
         'sale.repeat',
         'sale'
       ])
-      expect(error).toMatchObject({ requestError: true, statusCode: 503, retryable: true })
+      expect(error).toMatchObject({ requestError: true, name: 'IntegrationError', statusCode: 503, retryable: true })
       // The stand-in received exactly the calls the exchanges show, at the address convertro.test:PORT names.
       const sent = error.exchanges.map((exchange) => new URL(exchange.request.url))
       expect(sent.map((url) => url.origin)).toEqual([convertro.origin, convertro.origin])
@@ -349,13 +350,15 @@ describe('serve across restarts and source changes', () => {
       const action = path.join(dir, 'src/destinations/convertro/identifyUser/index.ts')
       const source = fs.readFileSync(action, 'utf8')
       fs.writeFileSync(action, source.replace("title: 'Identify User'", "title: 'Identify Person'"))
-      await server.waitFor(/Reloaded Convertro after a change to src\/destinations\/convertro\/identifyUser\/index\.ts/)
+      await server.waitFor(
+        /Reloaded Convertro \(Actions\) after a change to src\/destinations\/convertro\/identifyUser\/index\.ts/
+      )
       const manifest = (await http(server.url + 'manifest')).body as { actions: Record<string, { title: string }> }
       expect(manifest.actions.identifyUser.title).toBe('Identify Person')
 
       fs.writeFileSync(action, source.replace("title: 'Identify User'", 'title: ,'))
       await server.waitFor(
-        /Kept the previous Convertro: src\/destinations\/convertro\/identifyUser\/index\.ts does not load/
+        /Kept the previous Convertro \(Actions\): src\/destinations\/convertro\/identifyUser\/index\.ts does not load/
       )
       const still = (await http(server.url + 'manifest')).body as { actions: Record<string, { title: string }> }
       expect(still.actions.identifyUser.title).toBe('Identify Person')
@@ -377,7 +380,9 @@ describe('serve across restarts and source changes', () => {
       const source = fs.readFileSync(constants, 'utf8')
       expect(source).toContain("['user', 'hit', 'install']")
       fs.writeFileSync(constants, source.replace("['user', 'hit', 'install']", "['user', 'hit', 'install', 'ping']"))
-      await server.waitFor(/Reloaded Convertro after a change to src\/destinations\/convertro\/constants\.ts/)
+      await server.waitFor(
+        /Reloaded Convertro \(Actions\) after a change to src\/destinations\/convertro\/constants\.ts/
+      )
       expect((await fetch(call)).status).toBe(200)
       expect((await http(server.url + 'collector/requests')).body).toEqual([
         expect.objectContaining({ kind: 'ping', client: 'acme', site: '1', query: { sid: 'device-1' } })
@@ -409,6 +414,7 @@ describe('serve across restarts and source changes', () => {
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
       expect(server.address).toMatch(/^0\.0\.0\.0:\d+$/)
+      await server.waitFor(/^Collector: .*$/m)
       const lines = server.output().split('\n')
       expect(lines).toContain(
         'Listening beyond loopback (0.0.0.0): anyone who reaches it can make this server send requests.'

@@ -256,8 +256,8 @@ describe('the tester page in Chromium', () => {
           facts: expect.stringMatching(
             /· attempts: 1 · next try at \d{1,2}:\d\d:\d\d.* · matched: Track Event \(trackEvent\)$/
           ),
-          error: 'RetryableError (503): retryable',
-          requests: [expect.stringContaining(`${convertro.domain}/api/hit/acme/1/?sid=device-9`)],
+          error: 'IntegrationError (503): retryable',
+          requests: [expect.stringContaining(`${convertro.origin}/api/hit/acme/1/?sid=device-9`)],
           answers: ['Answer: 503 answer 1'],
           counts: '1 accepted0 sent0 skipped0 failed1 pending'
         })
