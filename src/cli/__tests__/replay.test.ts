@@ -127,7 +127,7 @@ describe('replay', () => {
       expect(stderr.trimEnd().split('\n')).toEqual([
         `replay: line 2 (messageId ${
           anonymous.messageId as string
-        }): Identify User: Missing user id: Convertro requires \`id\` on this call. (PAYLOAD_VALIDATION_FAILED). Segment would not retry this event.`,
+        }): Identify User: The root value is missing the required field 'user_id'. (PAYLOAD_VALIDATION_FAILED). Segment would not retry this event.`,
         `replay: 1 failed event(s) in ${failed}: replay it to try them again`
       ])
       expect(fs.readFileSync(failed, 'utf8')).toBe(jsonl([anonymous]))
@@ -142,7 +142,9 @@ describe('replay', () => {
       expect(code).toBe(1)
       expect(convertro.paths).toHaveLength(10)
       expect(stderr).toContain(
-        `replay: item 2 (messageId ${anonymous.messageId as string}): Identify User: Missing user id`
+        `replay: item 2 (messageId ${
+          anonymous.messageId as string
+        }): Identify User: The root value is missing the required field 'user_id'.`
       )
       expect(fs.readFileSync(file.replace(/\.json$/, '.failed.jsonl'), 'utf8')).toBe(jsonl([anonymous]))
     })

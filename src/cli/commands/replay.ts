@@ -29,7 +29,10 @@ import { presetSubscriptions, readSubscriptions } from '../routing/subscriptions
 
 export interface ReplayOptions {
   settings?: string
-  /** The server whose collector answers `convertro.test` (the domain when the settings name none); by default, the running `serve`. */
+  /**
+   * The server whose collector answers `convertro.test` (the domain when the settings name none); by default, the
+   * running `serve`.
+   */
   collector?: string
   /** Where failed events go; by default, see `failedFileFor`. */
   failed?: string
