@@ -56,6 +56,6 @@ export function config(smoke: boolean): Config {
         soakEvents: 1_000_000,
         soakEvery: 50_000,
         soakWarmup: 100_000,
-        soakMinutes: 90
+        soakMinutes: 120
       }
 }
