@@ -1,0 +1,103 @@
+import fs from 'fs'
+import path from 'path'
+import type { AnyDefinition } from '../lib/definition'
+import { PROJECT_ROOT } from '../lib/paths'
+import type { Check } from './checks'
+import { inTempDir, projectRevision } from './checks'
+import { cloudEndToEnd, domainCheck } from './cloud-run'
+import { deviceEndToEnd } from './device-run'
+import { LAYOUTS } from './layout'
+import type { Mode } from './layout'
+import { startLocalServer } from './local-server'
+import type { LocalServer } from './local-server'
+import { jestCheck, validateCheck } from './unit-checks'
+
+/** What one PR's description reports, measured when it is written. */
+export interface Evidence {
+  unit: Check
+  validate: Check
+  endToEnd: Check
+  /** The `domain` setting's refusals (cloud mode). */
+  domain?: Check
+}
+
+/** When, and from what, the checks ran. */
+export interface Provenance {
+  at: string
+  revision: string
+  toolchain: string
+}
+
+const versionOf = (pkg: string) =>
+  (
+    JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as {
+      version: string
+    }
+  ).version
+
+export async function provenance(): Promise<Provenance> {
+  return {
+    at: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    revision: await projectRevision(),
+    toolchain: ['jest', 'ts-jest', 'nock', 'typescript'].map((pkg) => `${pkg} ${versionOf(pkg)}`).join(', ')
+  }
+}
+
+/** A check that could not run because the local server did not start. */
+const unserved = (command: string, error: Error): Check => ({
+  command,
+  ok: false,
+  summary: `could not run: ${error.message}`,
+  details: []
+})
+
+/** The end-to-end checks of one mode against the local server. */
+async function endToEnd(server: LocalServer | Error, mode: Mode, definition: AnyDefinition) {
+  const run = mode === 'cloud' ? cloudEndToEnd : deviceEndToEnd
+  if (server instanceof Error) {
+    const endToEnd = unserved('bin/run serve', server)
+    return { endToEnd, domain: mode === 'cloud' ? endToEnd : undefined }
+  }
+  return { endToEnd: await run(server, definition), domain: mode === 'cloud' ? await domainCheck(server) : undefined }
+}
+
+/**
+ * Runs each mode's checks, one at a time (the tests first, then one local server for the end-to-end runs), and
+ * returns what they showed.
+ */
+export async function measure(
+  modes: Mode[],
+  definitions: Record<Mode, AnyDefinition>
+): Promise<Record<Mode, Evidence>> {
+  const unit: Partial<Record<Mode, { unit: Check; validate: Check }>> = {}
+  for (const mode of modes)
+    unit[mode] = { unit: await jestCheck(LAYOUTS[mode]), validate: await validateCheck(LAYOUTS[mode]) }
+  return inTempDir(async (dir) => {
+    const server = await startLocalServer(dir).catch((error: Error) => error)
+    try {
+      const evidence: Partial<Record<Mode, Evidence>> = {}
+      for (const mode of modes) {
+        evidence[mode] = { ...unit[mode]!, ...(await endToEnd(server, mode, definitions[mode])) }
+      }
+      return evidence as Record<Mode, Evidence>
+    } finally {
+      if (!(server instanceof Error)) await server.stop()
+    }
+  })
+}
+
+/** Each check's name in a sentence. */
+const CHECK_NAMES: Record<keyof Evidence, string> = {
+  unit: 'unit tests',
+  validate: 'validate',
+  endToEnd: 'end-to-end',
+  domain: 'domain refusals'
+}
+
+/** The checks that failed, by name, with their summaries. */
+export function failedChecks(evidence: Evidence): { name: string; summary: string }[] {
+  return (Object.keys(CHECK_NAMES) as (keyof Evidence)[]).flatMap((key) => {
+    const check = evidence[key]
+    return check && !check.ok ? [{ name: CHECK_NAMES[key], summary: check.summary }] : []
+  })
+}
