@@ -8,7 +8,6 @@ export type ActionKey = keyof typeof TRIGGERS
 export const ACTIONS = Object.keys(TRIGGERS) as ActionKey[]
 
 export const SETTINGS: Settings = {
-  account: 'acme',
   clientName: 'acme',
   siteId: '1234',
   domain: 'acme.sp1.convertro.com',

@@ -1,5 +1,4 @@
-import type { GlobalSetting, InputField, Preset } from '@segment/actions-core'
-import { defaultValues } from '@segment/actions-core'
+import type { GlobalSetting } from '@segment/actions-core'
 
 /**
  * Convertro's rules that both modes apply: the server destination when it builds its calls, the browser
@@ -10,22 +9,8 @@ import { defaultValues } from '@segment/actions-core'
 export const TRIGGERS = {
   identifyUser: 'type = "identify"',
   trackEvent: 'type = "track" and event != "Order Completed" and event != "Application Installed"',
-  orderCompleted: 'event = "Order Completed"',
-  appInstalled: 'event = "Application Installed"'
-}
-
-/** An automatic preset for one of the actions, subscribed to its default trigger, with its default mapping. */
-export function preset<K extends keyof typeof TRIGGERS>(
-  actions: Record<K, { title: string; fields: Record<string, InputField> }>,
-  partnerAction: K
-): Preset {
-  return {
-    name: actions[partnerAction].title,
-    subscribe: TRIGGERS[partnerAction],
-    partnerAction,
-    mapping: defaultValues(actions[partnerAction].fields),
-    type: 'automatic'
-  }
+  orderCompleted: 'type = "track" and event = "Order Completed"',
+  appInstalled: 'type = "track" and event = "Application Installed"'
 }
 
 /** A setting with no value: absent, or text that is only white space. */
@@ -36,11 +21,6 @@ export function isBlank(value: unknown): boolean {
 /** `.` and `..` as a path segment: URL parsers resolve them away, so a request would go to another path. */
 export const isDotSegment = (value: string) => value === '.' || value === '..'
 
-/** Convertro's sale event types (see the attribution table in the README). */
-export const SALE = 'sale'
-export const SALE_REPEAT = 'sale.repeat'
-export const SALE_NEW = 'sale.new'
-
 // A plain decimal literal: no sign but minus, no spaces, no exponent, no leading dot.
 const DECIMAL = /^-?\d+(?:\.\d+)?$/
 
@@ -49,55 +29,34 @@ export function isAmount(value: unknown): value is number | string {
   return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && DECIMAL.test(value))
 }
 
-/** The first candidate that counts as an amount, as it was sent; undefined when none does. */
-export function chooseAmount(...candidates: unknown[]): number | string | undefined {
-  return candidates.find(isAmount)
-}
-
-/** Where an order's amount can come from, in the order they are tried: `total`, then `revenue`. */
-export function amountCandidates(order: { total?: unknown; revenue?: unknown } | undefined): unknown[] {
-  return [order?.total, order?.revenue]
-}
-
-/** An order's amount: `total`, else `revenue`. */
-export function orderAmount(order: { total?: unknown; revenue?: unknown } | undefined): number | string | undefined {
-  return chooseAmount(...amountCandidates(order))
-}
-
-/** Only a real boolean counts: the string "true" is not one. */
-export function readBoolean(value: unknown): boolean | undefined {
-  return typeof value === 'boolean' ? value : undefined
-}
-
 /**
- * Convertro's sale types for an order: `sale.repeat` / `sale.new` when `repeat` is a boolean, plus a plain
- * `sale` under the hybrid attribution model; a plain `sale` alone when `repeat` is unknown. Only a real `true`
- * turns the hybrid model on: settings that skipped validation may hold "false" or 1.
+ * Convertro's sale types for an order, in the order they are sent (see the attribution table below):
+ * `sale.repeat` / `sale.new` when `repeat` is a real boolean (the string "true" is not one), plus a plain
+ * `sale` under the hybrid attribution model; a plain `sale` alone when `repeat` is anything else. Only a real
+ * `true` turns the hybrid model on: settings that skipped validation may hold "false" or 1.
+ *
+ * | repeat               | hybrid off    | hybrid on             |
+ * | -------------------- | ------------- | --------------------- |
+ * | true                 | `sale.repeat` | `sale.repeat`, `sale` |
+ * | false                | `sale.new`    | `sale.new`, `sale`    |
+ * | absent / not boolean | `sale`        | `sale`                |
  */
-export function saleTypes(repeat: boolean | undefined, hybridAttributionModel: unknown): string[] {
-  if (repeat === undefined) return [SALE]
-  const specific = repeat ? SALE_REPEAT : SALE_NEW
-  return hybridAttributionModel === true ? [specific, SALE] : [specific]
-}
-
-/** The Convertro account, the same setting in both modes; the browser's description says what it loads. */
-export const account: GlobalSetting = {
-  label: 'Account',
-  description: 'Your Convertro account name.',
-  type: 'string',
-  required: true
+export function saleTypes(repeat: unknown, hybridAttributionModel: unknown): string[] {
+  if (typeof repeat !== 'boolean') return ['sale']
+  const specific = repeat ? 'sale.repeat' : 'sale.new'
+  return hybridAttributionModel === true ? [specific, 'sale'] : [specific]
 }
 
 /** The setting that turns the attribution table's hybrid column on, the same in both modes. */
 export const hybridAttributionModel: GlobalSetting = {
   label: 'Hybrid Attribution Model',
   description:
-    'When on, an Order Completed with a boolean `repeat` property sends a plain `sale` as well as `sale.repeat` or `sale.new`.',
+    'When on, an Order Completed that says whether the customer is new or repeat (a true or false `repeat` property) is also sent as a plain `sale`, besides `sale.new` or `sale.repeat`.',
   type: 'boolean',
   default: false
 }
 
-/** Where an order's amount candidates and `repeat` come from, read as sent (see the attribution table). */
+/** Where an order's amount (`total`, else `revenue`) and `repeat` come from. */
 export const ORDER_MAPPING = {
   total: { '@path': '$.properties.total' },
   revenue: { '@path': '$.properties.revenue' },

@@ -2,11 +2,11 @@
 
 export interface Settings {
   /**
-   * Your Convertro account name: live.js is loaded for this account.
+   * Your Convertro account name, as in the address of your Convertro tag's live.js: https://d1ivexoxmp59q7.cloudfront.net/{account}/live.js.
    */
   account: string
   /**
-   * When on, an Order Completed with a boolean `repeat` property sends a plain `sale` as well as `sale.repeat` or `sale.new`.
+   * When on, an Order Completed that says whether the customer is new or repeat (a true or false `repeat` property) is also sent as a plain `sale`, besides `sale.new` or `sale.repeat`.
    */
   hybridAttributionModel?: boolean
 }

@@ -1,24 +1,28 @@
-import { IntegrationError } from '@segment/actions-core'
+import { IntegrationError, defaultValues } from '@segment/actions-core'
 import type { BrowserDestinationDefinition } from '@segment/browser-destination-runtime/types'
 import { browserDestination } from '@segment/browser-destination-runtime/shim'
 import type { Settings } from './generated-types'
-import { account, hybridAttributionModel, preset } from '../../shared/convertro-rules'
-import { LIVE_JS_ORIGIN, READY_POLL_MS, READY_TIMEOUT_MS } from './constants'
+import { hybridAttributionModel } from '../../shared/convertro-rules'
+import { LIVE_JS_ORIGIN, READY_POLL_MS, TRIGGERS } from './constants'
 import { convertroQueue, isReady, liveJsUrl } from './utils'
 import identifyUser from './identifyUser'
 import trackEvent from './trackEvent'
 import orderCompleted from './orderCompleted'
 
-const actions = { identifyUser, trackEvent, orderCompleted }
-
 export const destination: BrowserDestinationDefinition<Settings, void> = {
-  name: 'Convertro',
+  name: 'Convertro Web (Actions)',
   slug: 'actions-convertro-web',
   mode: 'device',
   description: "Send identifies, events and orders to Convertro through Convertro's live.js tag in the browser.",
 
   settings: {
-    account: { ...account, description: 'Your Convertro account name: live.js is loaded for this account.' },
+    account: {
+      label: 'Account',
+      description:
+        "Your Convertro account name, as in the address of your Convertro tag's live.js: https://d1ivexoxmp59q7.cloudfront.net/{account}/live.js.",
+      type: 'string',
+      required: true
+    },
     hybridAttributionModel
   },
 
@@ -39,22 +43,34 @@ export const destination: BrowserDestinationDefinition<Settings, void> = {
         )
       }
     }
-    // resolveWhen polls until its condition holds and has no time limit of its own.
-    const deadline = Date.now() + READY_TIMEOUT_MS
-    await resolveWhen(() => isReady() || Date.now() >= deadline, READY_POLL_MS)
-    if (!isReady()) {
-      throw new IntegrationError(
-        `Convertro's live.js (${url}) loaded but did not become ready within ${
-          READY_TIMEOUT_MS / 1000
-        } s: window.$CVO.trackEvent is not a function. Check the account setting.`,
-        'CONVERTRO_NOT_READY',
-        408
-      )
-    }
+    // No deadline: analytics.js holds this destination's events until it is ready, so a slow live.js only delays them.
+    await resolveWhen(isReady, READY_POLL_MS)
   },
 
-  presets: [preset(actions, 'identifyUser'), preset(actions, 'trackEvent'), preset(actions, 'orderCompleted')],
-  actions
+  presets: [
+    {
+      name: 'Identify User',
+      subscribe: TRIGGERS.identifyUser,
+      partnerAction: 'identifyUser',
+      mapping: defaultValues(identifyUser.fields),
+      type: 'automatic'
+    },
+    {
+      name: 'Track Event',
+      subscribe: TRIGGERS.trackEvent,
+      partnerAction: 'trackEvent',
+      mapping: defaultValues(trackEvent.fields),
+      type: 'automatic'
+    },
+    {
+      name: 'Order Completed',
+      subscribe: TRIGGERS.orderCompleted,
+      partnerAction: 'orderCompleted',
+      mapping: defaultValues(orderCompleted.fields),
+      type: 'automatic'
+    }
+  ],
+  actions: { identifyUser, trackEvent, orderCompleted }
 }
 
 export default browserDestination(destination)

@@ -1,7 +1,7 @@
 import { IntegrationError, PayloadValidationError, removeUndefined } from '@segment/actions-core'
 import type { ConvertroCommand, ConvertroQueue, TrackEventArgs } from './types'
 import { LIVE_JS_ORIGIN } from './constants'
-import { amountCandidates, isAmount, isBlank, isDotSegment } from '../../shared/convertro-rules'
+import { isAmount, isBlank, isDotSegment } from '../../shared/convertro-rules'
 
 /** The page's `$CVO` queue, created as an empty array when live.js has not run yet. */
 export function convertroQueue(): ConvertroQueue {
@@ -50,7 +50,7 @@ export function liveJsUrl(account: unknown): string {
  * become Infinity, so the next candidate is tried instead.
  */
 export function toAmount(order: { total?: unknown; revenue?: unknown } | undefined): number | undefined {
-  return amountCandidates(order).filter(isAmount).map(Number).find(Number.isFinite)
+  return [order?.total, order?.revenue].filter(isAmount).map(Number).find(Number.isFinite)
 }
 
 /**

@@ -1,8 +1,6 @@
 import { PayloadValidationError } from '@segment/actions-core'
 import type { CALL_KINDS } from './constants'
-import type { contextFields } from './fields'
-import type { Payload as IdentifyUserPayload } from './identifyUser/generated-types'
-import { chooseAmount, isAmount } from '../../shared/convertro-rules'
+import { isAmount } from '../../shared/convertro-rules'
 
 // Payload → call: the query of one Convertro GET, with its values formatted as Convertro reads them.
 
@@ -38,8 +36,13 @@ export interface ConvertroCall {
   query: ConvertroQuery
 }
 
-/** The fields every action maps from the event's device context, as every action's Payload has them. */
-export type EventContext = Pick<IdentifyUserPayload, keyof typeof contextFields>
+/** The fields every action maps from the event's device context (`contextFields`), as its Payload has them. */
+export interface EventContext {
+  device_id: string
+  timestamp: string | number
+  user_agent?: string
+  ip?: string
+}
 
 // A decimal as JavaScript writes it: `String(50.99)`, `String(1e21)` (exponent form) or a decimal literal.
 const NUMERAL = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/
@@ -59,9 +62,9 @@ export function toDecimal(value: unknown): string | undefined {
   return text === '0' ? text : sign + text
 }
 
-/** The first of the values that is a number, as a plain decimal; Convertro's default value is 1. */
+/** The first of the values that is an amount, as a plain decimal; Convertro's default value is 1. */
 export function amount(...candidates: unknown[]): string {
-  return toDecimal(chooseAmount(...candidates)) ?? '1'
+  return toDecimal(candidates.find(isAmount)) ?? '1'
 }
 
 /** The furthest a JavaScript Date reaches either side of the epoch, in milliseconds. */

@@ -1,7 +1,7 @@
+import { BlockList, isIPv4, isIPv6 } from 'net'
 import { IntegrationError } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import type { CallKind } from './call'
-import { LOOPBACK_HOSTS } from './constants'
 import { isBlank, isDotSegment } from '../../shared/convertro-rules'
 
 // Settings → endpoint: where an event's calls go, or the settings error that stops them all.
@@ -13,9 +13,9 @@ export class InvalidSettingsError extends IntegrationError {
   }
 }
 
-/** Where calls go, resolved once from the settings. */
+/** Where calls go, resolved from the settings. */
 export interface Endpoint {
-  /** `https://host[:port]` (or `http://` for loopback hosts). */
+  /** `https://host[:port]`. */
   origin: string
   /** `/{clientName}/{siteId}/`, each segment percent-encoded. */
   path: string
@@ -28,9 +28,44 @@ const IPV6 = /^\[[0-9a-f:.]+\]$/i
 const DOMAIN = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/?#]*)\/?$/i
 
 /**
- * The origin (`https://host[:port]`) for the `domain` setting. Only a bare host name (optionally with a
- * port, an `http(s)://` prefix and a trailing slash) is accepted: anything that could make the URL parser
- * resolve to another host or path is rejected rather than repaired.
+ * Addresses that are not public: the destination runs in Segment's infrastructure, where they would reach
+ * Segment's own network. IPv4-mapped IPv6 addresses (`::ffff:127.0.0.1`) match their IPv4 range.
+ */
+const NOT_PUBLIC = new BlockList()
+for (const [network, prefix] of [
+  ['0.0.0.0', 8], // unspecified, "this network"
+  ['10.0.0.0', 8], // private
+  ['100.64.0.0', 10], // carrier-grade NAT
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local
+  ['172.16.0.0', 12], // private
+  ['192.168.0.0', 16], // private
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4] // reserved, broadcast
+] as const) {
+  NOT_PUBLIC.addSubnet(network, prefix, 'ipv4')
+}
+for (const [network, prefix] of [
+  ['::', 96], // unspecified, loopback, IPv4-compatible
+  ['fc00::', 7], // unique-local
+  ['fe80::', 10], // link-local
+  ['ff00::', 8] // multicast
+] as const) {
+  NOT_PUBLIC.addSubnet(network, prefix, 'ipv6')
+}
+
+/** A host the URL parser gave (IPv6 in brackets) that names this machine or a private network. */
+function isNotPublic(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname.endsWith('.localhost')) return true
+  const address = hostname.replace(/^\[(.*)\]$/, '$1')
+  if (isIPv6(address)) return NOT_PUBLIC.check(address, 'ipv6')
+  return isIPv4(address) && NOT_PUBLIC.check(address, 'ipv4')
+}
+
+/**
+ * The origin (`https://host[:port]`) for the `domain` setting. Only a bare public host name (optionally with
+ * a port, an `https://` prefix and a trailing slash) is accepted: anything that could make the URL parser
+ * resolve to another host or path, and any address that is not public, is rejected rather than repaired.
  */
 export function parseDomain(domain: unknown): string {
   const invalid = (why: string) =>
@@ -39,9 +74,8 @@ export function parseDomain(domain: unknown): string {
   if (/\s/.test(domain)) throw invalid('it must not contain whitespace')
   const match = DOMAIN.exec(domain)
   if (!match) throw invalid('it must be a host name only, without a path, query or fragment')
-  const scheme = (match[1] ?? 'https').toLowerCase()
-  const authority = match[2]
-  if (scheme !== 'https' && scheme !== 'http') throw invalid('only https:// (or http:// for loopback) is allowed')
+  const [, scheme = 'https', authority] = match
+  if (scheme.toLowerCase() !== 'https') throw invalid('calls go over https only')
   if (authority.includes('@')) throw invalid('it must not contain user info')
 
   const [, host, port] = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(authority) ?? []
@@ -50,15 +84,16 @@ export function parseDomain(domain: unknown): string {
 
   let url: URL
   try {
-    url = new URL(`${scheme}://${authority}/`)
+    url = new URL(`https://${authority}/`)
   } catch {
     throw invalid('it is not a valid host name')
   }
+  // Judged by the host the URL parser resolves, so that every spelling of an address (`127.1`, `2130706433`) counts.
+  if (isNotPublic(url.hostname)) {
+    throw invalid('it is not a public host (loopback, private and link-local addresses and localhost are refused)')
+  }
   // The URL parser rewrites some names (`1234` becomes `0.0.4.210`): only a name that stays itself is safe.
   if (!IPV6.test(host) && url.hostname !== host.toLowerCase()) throw invalid('it is not a canonical host name')
-  if (scheme === 'http' && !LOOPBACK_HOSTS.includes(url.hostname)) {
-    throw invalid(`http:// is only allowed for ${LOOPBACK_HOSTS.join(', ')}; use https://`)
-  }
   return url.origin
 }
 
@@ -85,27 +120,11 @@ function pathSegment(key: 'clientName' | 'siteId', setting: unknown): string {
   }
 }
 
-// Checking the domain is most of this destination's own work per event, yet settings change rarely: endpoints
-// are kept by the settings they came from, and the cache starts over once it holds this many.
-const endpoints = new Map<string, Endpoint>()
-const MAX_CACHED_ENDPOINTS = 1000
-
 /** Where calls for these settings go. Throws a non-retryable error naming every missing or invalid setting. */
 export function resolveEndpoint(settings: Settings): Endpoint {
-  const { domain, clientName, siteId } = settings
-  // Only text is cached: JSON.stringify would give NaN, null and undefined one key, and settings are text.
-  const cacheable = typeof domain === 'string' && typeof clientName === 'string' && typeof siteId === 'string'
-  const key = cacheable ? JSON.stringify([domain, clientName, siteId]) : undefined
-  const cached = key === undefined ? undefined : endpoints.get(key)
-  if (cached) return cached
   requireSettings(settings, ['clientName', 'siteId', 'domain'])
-  const path = `/${pathSegment('clientName', clientName)}/${pathSegment('siteId', siteId)}/`
-  const endpoint = Object.freeze({ origin: parseDomain(domain), path })
-  if (key !== undefined) {
-    if (endpoints.size >= MAX_CACHED_ENDPOINTS) endpoints.clear()
-    endpoints.set(key, endpoint)
-  }
-  return endpoint
+  const path = `/${pathSegment('clientName', settings.clientName)}/${pathSegment('siteId', settings.siteId)}/`
+  return { origin: parseDomain(settings.domain), path }
 }
 
 /** The URL of a call, without its query. */

@@ -1,12 +1,11 @@
 import type { InputField } from '@segment/actions-core'
 
-// The device id's presence is checked when the call is built, not with `required: true`: the schema check
-// would throw a generic validation error, where the contract wants a PayloadValidationError naming `sid`.
-
 export const device_id: InputField = {
   label: 'Device ID',
-  description: 'Identifies the device to Convertro (sent as `sid`). Required by Convertro on every call.',
+  description:
+    'Identifies the device to Convertro (sent as `sid`). Convertro needs it on every call: an event without it is rejected.',
   type: 'string',
+  required: true,
   default: { '@path': '$.context.device.id' }
 }
 
@@ -27,7 +26,8 @@ export const user_agent: InputField = {
 
 export const ip: InputField = {
   label: 'IP Address',
-  description: 'IP address of the device (sent as `cip`).',
+  description:
+    "IP address of the device (sent as `cip`). Events from a server-side source carry the server's IP unless it sets `context.ip`.",
   type: 'string',
   default: { '@path': '$.context.ip' }
 }
@@ -37,7 +37,7 @@ export const contextFields = { device_id, timestamp, user_agent, ip }
 
 export const order_id: InputField = {
   label: 'Order ID',
-  description: 'The order id (sent as `eid`).',
+  description: 'The order ID (sent as `eid`).',
   type: 'string',
   default: { '@path': '$.properties.order_id' }
 }
@@ -45,19 +45,19 @@ export const order_id: InputField = {
 export const enable_batching: InputField = {
   label: 'Enable Batching',
   description:
-    'When enabled, Segment delivers events to this action in batches. Convertro takes one event per call, so each event still gets its own calls and its own result.',
+    'When on, Segment delivers events to this action in batches. Convertro takes one event per call, so batching only sends several events at once; it adds the time Segment takes to gather a batch. Off unless you send more events than one at a time keeps up with.',
   type: 'boolean',
-  default: true
+  default: false
 }
 
 export const batch_size: InputField = {
   label: 'Batch Size',
-  description: 'Most events Segment delivers in one batch.',
+  description: 'Maximum number of events in one batch.',
   type: 'number',
   unsafe_hidden: true,
   minimum: 1,
-  maximum: 1000,
-  default: 100
+  maximum: 100,
+  default: 50
 }
 
 /** The device context every Convertro call carries, and Segment's batching controls. */

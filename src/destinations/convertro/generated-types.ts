@@ -2,23 +2,19 @@
 
 export interface Settings {
   /**
-   * Your Convertro account name.
-   */
-  account: string
-  /**
-   * Your Convertro client name: the first path segment of every server call.
+   * Your Convertro client name, given by Convertro with your site ID. Your tracking calls show it as https://{domain}/api/hit/{client name}/{site ID}/.
    */
   clientName: string
   /**
-   * Your Convertro site id: the second path segment of every server call.
+   * Your Convertro site ID, given by Convertro with your client name. Your tracking calls show it as https://{domain}/api/hit/{client name}/{site ID}/.
    */
   siteId: string
   /**
-   * Your Convertro tracking host, e.g. acme.sp1.convertro.com (a host name, optionally with a port). Calls go to https://{domain}/api/…
+   * Your Convertro tracking host, e.g. acme.sp1.convertro.com: the host name of the calls in Convertro's tracking tag. Calls go to it over https.
    */
   domain: string
   /**
-   * When on, an Order Completed with a boolean `repeat` property sends a plain `sale` as well as `sale.repeat` or `sale.new`.
+   * When on, an Order Completed that says whether the customer is new or repeat (a true or false `repeat` property) is also sent as a plain `sale`, besides `sale.new` or `sale.repeat`.
    */
   hybridAttributionModel?: boolean
 }

@@ -1,16 +1,16 @@
 import type { DestinationDefinition } from '@segment/actions-core'
+import { defaultValues } from '@segment/actions-core'
 import type { Settings } from './generated-types'
-import { account, hybridAttributionModel, preset } from '../../shared/convertro-rules'
-import { requireSettings, resolveEndpoint } from './endpoint'
+import { hybridAttributionModel } from '../../shared/convertro-rules'
+import { TRIGGERS } from './constants'
+import { resolveEndpoint } from './endpoint'
 import identifyUser from './identifyUser'
 import trackEvent from './trackEvent'
 import orderCompleted from './orderCompleted'
 import appInstalled from './appInstalled'
 
-const actions = { identifyUser, trackEvent, orderCompleted, appInstalled }
-
 const destination: DestinationDefinition<Settings> = {
-  name: 'Convertro',
+  name: 'Convertro (Actions)',
   slug: 'actions-convertro',
   mode: 'cloud',
   description: 'Send identifies, events, orders and app installs to Convertro for multi-touch attribution.',
@@ -18,50 +18,66 @@ const destination: DestinationDefinition<Settings> = {
   authentication: {
     scheme: 'custom',
     fields: {
-      account,
       clientName: {
         label: 'Client Name',
-        description: 'Your Convertro client name: the first path segment of every server call.',
+        description: 'Your Convertro client name, given by Convertro with your site ID. Your tracking calls show it as https://{domain}/api/hit/{client name}/{site ID}/.',
         type: 'string',
         required: true
       },
       siteId: {
         label: 'Site ID',
-        description: 'Your Convertro site id: the second path segment of every server call.',
+        description: 'Your Convertro site ID, given by Convertro with your client name. Your tracking calls show it as https://{domain}/api/hit/{client name}/{site ID}/.',
         type: 'string',
         required: true
       },
       domain: {
         label: 'Domain',
         description:
-          'Your Convertro tracking host, e.g. acme.sp1.convertro.com (a host name, optionally with a port). Calls go to https://{domain}/api/…',
+          "Your Convertro tracking host, e.g. acme.sp1.convertro.com: the host name of the calls in Convertro's tracking tag. Calls go to it over https.",
         type: 'string',
+        placeholder: 'acme.sp1.convertro.com',
         required: true
       },
       hybridAttributionModel
     },
     // Convertro has no endpoint that checks credentials: validate the settings themselves, offline.
     testAuthentication: (_request, { settings }) => {
-      requireSettings(settings, ['account', 'clientName', 'siteId', 'domain'])
       resolveEndpoint(settings)
       return true
     }
   },
 
   presets: [
-    preset(actions, 'identifyUser'),
-    preset(actions, 'trackEvent'),
-    preset(actions, 'orderCompleted'),
-    preset(actions, 'appInstalled')
+    {
+      name: 'Identify User',
+      subscribe: TRIGGERS.identifyUser,
+      partnerAction: 'identifyUser',
+      mapping: defaultValues(identifyUser.fields),
+      type: 'automatic'
+    },
+    {
+      name: 'Track Event',
+      subscribe: TRIGGERS.trackEvent,
+      partnerAction: 'trackEvent',
+      mapping: defaultValues(trackEvent.fields),
+      type: 'automatic'
+    },
+    {
+      name: 'Order Completed',
+      subscribe: TRIGGERS.orderCompleted,
+      partnerAction: 'orderCompleted',
+      mapping: defaultValues(orderCompleted.fields),
+      type: 'automatic'
+    },
+    {
+      name: 'Application Installed',
+      subscribe: TRIGGERS.appInstalled,
+      partnerAction: 'appInstalled',
+      mapping: defaultValues(appInstalled.fields),
+      type: 'automatic'
+    }
   ],
-  actions
+  actions: { identifyUser, trackEvent, orderCompleted, appInstalled }
 }
 
 export default destination
-
-// For the CLI's collector, which answers the same call kinds and lets the same loopback hosts take plain http.
-export { CALL_KINDS, LOOPBACK_HOSTS } from './constants'
-// For the CLI's migrate, which checks a classic domain setting as the destination will.
-export { parseDomain } from './endpoint'
-// For the CLI's batch results, whose statuses are classified by the destination's retry rules.
-export { statusError } from './request'

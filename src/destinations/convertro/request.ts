@@ -10,23 +10,23 @@ import type { ModifiedResponse, RequestClient } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import type { ConvertroCall } from './call'
 import type { Endpoint } from './endpoint'
-import { BATCH_CONCURRENCY, MAX_ERROR_BODY_LENGTH, RETRYABLE_4XX } from './constants'
+import { BATCH_CONCURRENCY, BATCH_TIME_LIMIT_MS, MAX_ERROR_BODY_LENGTH } from './constants'
 import { callUrl, resolveEndpoint } from './endpoint'
 import { toSearchParams } from './call'
 
 /** Builds an event's calls from its payload; throws a PayloadValidationError when the event is invalid. */
 export type CallBuilder<P> = (payload: P, settings: Settings) => ConvertroCall[]
 
-// actions-core's type lists only the statuses it retries by default; Convertro's contract retries every 5xx.
-type RetryableStatus = NonNullable<ConstructorParameters<typeof RetryableError>[1]>
-
-/** The typed error for a non-2xx status, by Convertro's rules, not by actions-core's defaults. */
-export function statusError(status: number, message: string, code = getErrorCodeFromHttpStatus(status)): Error {
-  if (RETRYABLE_4XX.has(status) || status >= 500) return new RetryableError(message, status as RetryableStatus)
-  return new IntegrationError(message, code, status)
+/**
+ * The error for a non-2xx answer. It carries Convertro's status as it is, so Segment's runtime retries it by
+ * its own rule (actions-core's errors.ts: 4xx are not retried except 408, 423 and 429; 5xx are retried except
+ * 501), and the destination can never disagree with it.
+ */
+export function statusError(status: number, message: string): IntegrationError {
+  return new IntegrationError(message, getErrorCodeFromHttpStatus(status), status)
 }
 
-function responseError(response: ModifiedResponse): Error {
+function responseError(response: ModifiedResponse): IntegrationError {
   const { status } = response
   const body = (response.content ?? '').slice(0, MAX_ERROR_BODY_LENGTH)
   return statusError(status, `Convertro answered ${status}${body ? `: ${body}` : ''}`)
@@ -42,7 +42,12 @@ function networkError(error: unknown): RetryableError {
 }
 
 /** Sends a call. Throws only when Convertro did not answer; any answer, error or not, is returned. */
-async function sendCall(request: RequestClient, endpoint: Endpoint, call: ConvertroCall): Promise<ModifiedResponse> {
+async function sendCall(
+  request: RequestClient,
+  endpoint: Endpoint,
+  call: ConvertroCall,
+  timeout?: number
+): Promise<ModifiedResponse> {
   // The query goes into the URL here: given `searchParams`, actions-core parses the URL again and builds the
   // request three times over, which costs more per event than everything else this destination does.
   const url = `${callUrl(endpoint, call.kind)}?${toSearchParams(call.query)}`
@@ -51,6 +56,7 @@ async function sendCall(request: RequestClient, endpoint: Endpoint, call: Conver
     return await request(url, {
       method: 'GET',
       throwHttpErrors: false,
+      timeout,
       // A redirect would send the event somewhere the settings never named.
       redirect: 'manual'
     })
@@ -63,16 +69,18 @@ const succeeded = (response: ModifiedResponse) => response.status >= 200 && resp
 
 /**
  * Sends an event's calls in order, appending each answer to `answers`; the first failure fails the
- * event and later calls are not sent.
+ * event and later calls are not sent. With a `deadline` (epoch ms), no call waits past it.
  */
 async function sendCalls(
   request: RequestClient,
   endpoint: Endpoint,
   calls: ConvertroCall[],
-  answers: ModifiedResponse[] = []
+  answers: ModifiedResponse[] = [],
+  deadline?: number
 ) {
   for (const call of calls) {
-    const response = await sendCall(request, endpoint, call)
+    const timeout = deadline === undefined ? undefined : Math.max(1, deadline - Date.now())
+    const response = await sendCall(request, endpoint, call, timeout)
     answers.push(response)
     if (!succeeded(response)) throw responseError(response)
   }
@@ -103,18 +111,27 @@ function errorEntry(error: unknown, answers: ModifiedResponse[]) {
   }
 }
 
+/** The result of an event a batch never sent: its turn came after the batch's time limit. */
+const notSent = () =>
+  new RetryableError(
+    `Not sent: Convertro answered too slowly for this batch to reach the event within ${BATCH_TIME_LIMIT_MS / 1000} s.`,
+    408
+  )
+
 /**
  * Sends a batch, one result per event in order: an invalid or failed event gets its own error entry and
  * never fails or re-sends its neighbours. Convertro takes one event per call, so a batch saves only wall
- * time, by sending a bounded number of events at once.
+ * time, by sending a bounded number of events at once, within a bounded time.
  */
 export async function sendBatch<P>(request: RequestClient, settings: Settings, payloads: P[], build: CallBuilder<P>) {
   const endpoint = resolveEndpoint(settings)
+  const deadline = Date.now() + BATCH_TIME_LIMIT_MS
   const results = new MultiStatusResponse()
   const sendAt = async (index: number) => {
     const answers: ModifiedResponse[] = []
     try {
-      await sendCalls(request, endpoint, build(payloads[index], settings), answers)
+      if (Date.now() >= deadline) throw notSent()
+      await sendCalls(request, endpoint, build(payloads[index], settings), answers, deadline)
       results.setSuccessResponseAtIndex(index, { status: answers[answers.length - 1].status, ...exchange(answers) })
     } catch (error) {
       results.setErrorResponseAtIndex(index, errorEntry(error, answers))

@@ -2,7 +2,7 @@
 
 export interface Payload {
   /**
-   * The user id (pushed as `id`). Without it nothing is pushed.
+   * The user ID (pushed as `id`). Without it nothing is pushed.
    */
   user_id?: string
   /**

@@ -2,7 +2,7 @@ import type { BrowserActionDefinition } from '@segment/browser-destination-runti
 import { isObject } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
-import { TRIGGERS } from '../../../shared/convertro-rules'
+import { TRIGGERS } from '../constants'
 import { push, readText, withValues } from '../utils'
 
 const action: BrowserActionDefinition<Settings, void, Payload> = {
@@ -14,7 +14,7 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
   fields: {
     user_id: {
       label: 'User ID',
-      description: 'The user id (pushed as `id`). Without it nothing is pushed.',
+      description: 'The user ID (pushed as `id`). Without it nothing is pushed.',
       type: 'string',
       default: { '@path': '$.userId' }
     },
@@ -22,7 +22,6 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
       label: 'Traits',
       description: 'Traits pushed with the user id. A trait named `id` does not replace the user id.',
       type: 'object',
-      defaultObjectUI: 'keyvalue:only',
       default: { '@path': '$.traits' }
     }
   },

@@ -2,11 +2,11 @@
 
 export interface Payload {
   /**
-   * The order id (pushed as `id`). Required.
+   * The order ID (pushed as `id`).
    */
-  order_id?: string
+  order_id: string
   /**
-   * The amount pushed is `total` when it is a number or a numeric string, else `revenue`; with neither, no amount is pushed. `repeat` (true or false) tells a repeat customer from a new one; any other value counts as unknown. Read as sent, so a value of the wrong type falls back instead of failing the event.
+   * The amount pushed is `total` when it is a number such as 50.99 or "50.99", else `revenue`; with neither, no amount is pushed. `repeat` is true for a repeat customer and false for a new one; anything else counts as unknown. The same keys as in cloud mode.
    */
   order?: {
     [k: string]: unknown

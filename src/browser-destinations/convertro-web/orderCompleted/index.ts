@@ -1,7 +1,8 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
-import { ORDER_MAPPING, TRIGGERS, readBoolean, saleTypes } from '../../../shared/convertro-rules'
+import { ORDER_MAPPING, saleTypes } from '../../../shared/convertro-rules'
+import { TRIGGERS } from '../constants'
 import { order_id } from '../fields'
 import { push, requireMappedText, toAmount, trackEventCommand } from '../utils'
 
@@ -12,11 +13,11 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
   platform: 'web',
   defaultSubscription: TRIGGERS.orderCompleted,
   fields: {
-    order_id: { ...order_id, description: 'The order id (pushed as `id`). Required.' },
+    order_id: { ...order_id, required: true },
     order: {
-      label: 'Order',
+      label: 'Order Amount and Repeat',
       description:
-        'The amount pushed is `total` when it is a number or a numeric string, else `revenue`; with neither, no amount is pushed. `repeat` (true or false) tells a repeat customer from a new one; any other value counts as unknown. Read as sent, so a value of the wrong type falls back instead of failing the event.',
+        'The amount pushed is `total` when it is a number such as 50.99 or "50.99", else `revenue`; with neither, no amount is pushed. `repeat` is true for a repeat customer and false for a new one; anything else counts as unknown. The same keys as in cloud mode.',
       type: 'object',
       defaultObjectUI: 'keyvalue:only',
       default: ORDER_MAPPING
@@ -26,7 +27,7 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
   perform: (_client, { payload, settings }) => {
     const id = requireMappedText(payload.order_id, 'order id', '"Order ID" (default: properties.order_id)')
     const amount = toAmount(payload.order)
-    const types = saleTypes(readBoolean(payload.order?.repeat), settings.hybridAttributionModel)
+    const types = saleTypes(payload.order?.repeat, settings.hybridAttributionModel)
     for (const type of types) push(trackEventCommand({ type, id, amount }))
   }
 }

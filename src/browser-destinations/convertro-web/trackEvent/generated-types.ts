@@ -6,11 +6,11 @@ export interface Payload {
    */
   event_type: string
   /**
-   * The order id (pushed as `id`).
+   * The order ID (pushed as `id`).
    */
   order_id?: string
   /**
-   * The amount pushed is `total` when it is a number or a numeric string such as "50.99", else `revenue`; with neither, no amount is pushed. Read as sent, so a non-numeric value falls back instead of failing the event.
+   * The amount pushed is `total` when it is a number such as 50.99 or "50.99", else `revenue`; with neither, no amount is pushed and the event is still sent. Unlike cloud mode, `total` is read first.
    */
   value?: {
     [k: string]: unknown

@@ -1,7 +1,7 @@
 import type { BrowserActionDefinition } from '@segment/browser-destination-runtime/types'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
-import { TRIGGERS } from '../../../shared/convertro-rules'
+import { TRIGGERS } from '../constants'
 import { order_id } from '../fields'
 import { push, readText, requireMappedText, toAmount, trackEventCommand } from '../utils'
 
@@ -20,9 +20,9 @@ const action: BrowserActionDefinition<Settings, void, Payload> = {
     },
     order_id,
     value: {
-      label: 'Event Value',
+      label: 'Event Amount',
       description:
-        'The amount pushed is `total` when it is a number or a numeric string such as "50.99", else `revenue`; with neither, no amount is pushed. Read as sent, so a non-numeric value falls back instead of failing the event.',
+        'The amount pushed is `total` when it is a number such as 50.99 or "50.99", else `revenue`; with neither, no amount is pushed and the event is still sent. Unlike cloud mode, `total` is read first.',
       type: 'object',
       defaultObjectUI: 'keyvalue:only',
       default: { total: { '@path': '$.properties.total' }, revenue: { '@path': '$.properties.revenue' } }

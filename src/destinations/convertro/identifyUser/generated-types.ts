@@ -2,13 +2,13 @@
 
 export interface Payload {
   /**
-   * The user id (sent as `id`). Required.
+   * The user ID (sent as `id`). An anonymous identify, without one, is rejected.
    */
-  user_id?: string
+  user_id: string
   /**
-   * Identifies the device to Convertro (sent as `sid`). Required by Convertro on every call.
+   * Identifies the device to Convertro (sent as `sid`). Convertro needs it on every call: an event without it is rejected.
    */
-  device_id?: string
+  device_id: string
   /**
    * When the event happened. Sent as whole Unix seconds (`ts`), truncated.
    */
@@ -18,15 +18,15 @@ export interface Payload {
    */
   user_agent?: string
   /**
-   * IP address of the device (sent as `cip`).
+   * IP address of the device (sent as `cip`). Events from a server-side source carry the server's IP unless it sets `context.ip`.
    */
   ip?: string
   /**
-   * When enabled, Segment delivers events to this action in batches. Convertro takes one event per call, so each event still gets its own calls and its own result.
+   * When on, Segment delivers events to this action in batches. Convertro takes one event per call, so batching only sends several events at once; it adds the time Segment takes to gather a batch. Off unless you send more events than one at a time keeps up with.
    */
   enable_batching?: boolean
   /**
-   * Most events Segment delivers in one batch.
+   * Maximum number of events in one batch.
    */
   batch_size?: number
 }

@@ -18,8 +18,9 @@ const action: ActionDefinition<Settings, Payload> = {
   fields: {
     user_id: {
       label: 'User ID',
-      description: 'The user id (sent as `id`). Required.',
+      description: 'The user ID (sent as `id`). An anonymous identify, without one, is rejected.',
       type: 'string',
+      required: true,
       default: { '@path': '$.userId' }
     },
     ...commonFields

@@ -2,19 +2,19 @@
 
 export interface Payload {
   /**
-   * The order id (sent as `eid`). Required.
+   * The order ID (sent as `eid`).
    */
-  order_id?: string
+  order_id: string
   /**
-   * The amount sent (`val`) is `total` when it is a number or a numeric string, else `revenue`, else 1. `repeat` (true or false) tells a repeat customer from a new one; any other value counts as unknown. Read as sent, so a value of the wrong type falls back instead of failing the event.
+   * The amount sent (`val`) is `total` when it is a number such as 50.99 or "50.99", else `revenue`, else 1. `repeat` is true for a repeat customer and false for a new one; anything else counts as unknown. A value that is not a number leaves the amount to the next key rather than failing the event. The same keys as in device mode.
    */
   order?: {
     [k: string]: unknown
   }
   /**
-   * Identifies the device to Convertro (sent as `sid`). Required by Convertro on every call.
+   * Identifies the device to Convertro (sent as `sid`). Convertro needs it on every call: an event without it is rejected.
    */
-  device_id?: string
+  device_id: string
   /**
    * When the event happened. Sent as whole Unix seconds (`ts`), truncated.
    */
@@ -24,15 +24,15 @@ export interface Payload {
    */
   user_agent?: string
   /**
-   * IP address of the device (sent as `cip`).
+   * IP address of the device (sent as `cip`). Events from a server-side source carry the server's IP unless it sets `context.ip`.
    */
   ip?: string
   /**
-   * When enabled, Segment delivers events to this action in batches. Convertro takes one event per call, so each event still gets its own calls and its own result.
+   * When on, Segment delivers events to this action in batches. Convertro takes one event per call, so batching only sends several events at once; it adds the time Segment takes to gather a batch. Off unless you send more events than one at a time keeps up with.
    */
   enable_batching?: boolean
   /**
-   * Most events Segment delivers in one batch.
+   * Maximum number of events in one batch.
    */
   batch_size?: number
 }

@@ -5,13 +5,12 @@ import { TRIGGERS } from '../constants'
 import { commonFields, order_id } from '../fields'
 import { send, sendBatch } from '../request'
 import { amount, convertroCall, requireParam } from '../call'
-import { ORDER_MAPPING, orderAmount, readBoolean, saleTypes } from '../../../shared/convertro-rules'
+import { ORDER_MAPPING, saleTypes } from '../../../shared/convertro-rules'
 
 const toCalls = (payload: Payload, settings: Settings) => {
   const eid = requireParam(payload.order_id, 'order id', 'eid')
-  const val = amount(orderAmount(payload.order))
-  const repeat = readBoolean(payload.order?.repeat)
-  return saleTypes(repeat, settings.hybridAttributionModel).map((typ) =>
+  const val = amount(payload.order?.total, payload.order?.revenue)
+  return saleTypes(payload.order?.repeat, settings.hybridAttributionModel).map((typ) =>
     convertroCall('hit', payload, { typ, val, eid })
   )
 }
@@ -22,11 +21,11 @@ const action: ActionDefinition<Settings, Payload> = {
     'Send a completed order to Convertro as a sale: `sale.repeat` or `sale.new` for repeat and new customers, plus `sale` under the hybrid attribution model.',
   defaultSubscription: TRIGGERS.orderCompleted,
   fields: {
-    order_id: { ...order_id, description: 'The order id (sent as `eid`). Required.' },
+    order_id: { ...order_id, required: true },
     order: {
-      label: 'Order',
+      label: 'Order Amount and Repeat',
       description:
-        'The amount sent (`val`) is `total` when it is a number or a numeric string, else `revenue`, else 1. `repeat` (true or false) tells a repeat customer from a new one; any other value counts as unknown. Read as sent, so a value of the wrong type falls back instead of failing the event.',
+        'The amount sent (`val`) is `total` when it is a number such as 50.99 or "50.99", else `revenue`, else 1. `repeat` is true for a repeat customer and false for a new one; anything else counts as unknown. A value that is not a number leaves the amount to the next key rather than failing the event. The same keys as in device mode.',
       type: 'object',
       defaultObjectUI: 'keyvalue:only',
       default: ORDER_MAPPING

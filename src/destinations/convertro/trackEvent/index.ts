@@ -27,9 +27,9 @@ const action: ActionDefinition<Settings, Payload> = {
       default: { '@path': '$.event' }
     },
     value: {
-      label: 'Event Value',
+      label: 'Event Revenue',
       description:
-        '`revenue` is sent as the event value (`val`) when it is a number or a numeric string such as "50.99"; otherwise the value is 1. Read as sent, so a non-numeric value falls back instead of failing the event.',
+        'Its `revenue` is sent as the event value (`val`) when it is a number such as 50.99 or "50.99"; otherwise the value is 1, and the event is still sent. Unlike device mode, `total` is not read here.',
       type: 'object',
       defaultObjectUI: 'keyvalue:only',
       default: { revenue: { '@path': '$.properties.revenue' } }

@@ -1,5 +1,5 @@
 /**
- * The attribution table (README, "Order Completed and the attribution models"), written once for both modes'
+ * The attribution table (the table on `saleTypes` in the rules), written once for both modes'
  * tests: an Order Completed's `repeat` property and the hybridAttributionModel setting, and the Convertro sale
  * types it makes, in order (the specific one first). Server mode sends one `hit` per type, device mode pushes
  * one `trackEvent` per type. Only a real boolean `repeat` counts: the rows after the first six check that.

@@ -5,7 +5,6 @@ import type { Settings } from '../../generated-types'
 import type { CallKind } from '../../call'
 
 export const SETTINGS: Settings = {
-  account: 'acme',
   clientName: 'acme',
   siteId: '1234',
   domain: 'acme.sp1.convertro.com',
