@@ -3,11 +3,10 @@ import path from 'path'
 import { execFileSync } from 'child_process'
 import type { Command } from 'commander'
 import { BROWSER_TEMPLATE, BROWSER_TEMPLATE_FILES } from '../export/browser-package'
-import { LAYOUTS, modesOf } from '../export/layout'
+import { LAYOUTS, PR_TEMPLATE, modesOf } from '../export/layout'
 import type { Mode } from '../export/layout'
 import { legacyCleanup } from '../export/legacy'
 import { planExport, stale } from '../export/plan'
-import { PR_TEMPLATE, writePrDescriptions } from '../export/pr-description'
 
 interface ExportOptions {
   force?: boolean
@@ -146,6 +145,8 @@ async function describePrs(monorepo: string, modes: Mode[], options: ExportOptio
     )
     return 0
   }
+  // Loaded only here: the checks bring a browser and a test runner with them.
+  const { writePrDescriptions } = await import('../export/pr-description')
   const failed = await writePrDescriptions(monorepo, modes, {
     file,
     links: { cloudPr: options.cloudPr, docsPr: options.docsPr }

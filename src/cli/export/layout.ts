@@ -7,6 +7,9 @@ export type Mode = 'cloud' | 'device'
 
 export const MODES: readonly Mode[] = ['cloud', 'device']
 
+/** The monorepo's pull request template, which `--pr-body` fills in. */
+export const PR_TEMPLATE = '.github/PULL_REQUEST_TEMPLATE.md'
+
 /** The rules both modes apply, and their test: each destination gets a copy, so neither PR needs the other. */
 export const RULES = 'src/shared/convertro-rules.ts'
 export const RULES_TEST = 'src/shared/__tests__/convertro-rules.test.ts'

@@ -3,13 +3,10 @@ import path from 'path'
 import { loadDefinition } from '../destinations'
 import { PROJECT_ROOT } from '../lib/paths'
 import { failedChecks, measure, provenance } from './evidence'
-import { LAYOUTS, MODES } from './layout'
+import { LAYOUTS, MODES, PR_TEMPLATE } from './layout'
 import type { Mode } from './layout'
 import { renderBody } from './pr-body'
 import type { PrContext } from './pr-text'
-
-/** The monorepo's pull request template. */
-export const PR_TEMPLATE = '.github/PULL_REQUEST_TEMPLATE.md'
 
 export interface PrDescriptionOptions {
   file: string
