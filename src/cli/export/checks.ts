@@ -15,6 +15,38 @@ export interface Check {
   details: string[]
 }
 
+/** What one PR's description reports, measured when it is written. */
+export interface Evidence {
+  unit: Check
+  validate: Check
+  endToEnd: Check
+  /** The `domain` setting's refusals (cloud mode). */
+  domain?: Check
+}
+
+/** When, and from what, the checks ran. */
+export interface Provenance {
+  at: string
+  revision: string
+  toolchain: string
+}
+
+/** Each check's name in a sentence. */
+const CHECK_NAMES: Record<keyof Evidence, string> = {
+  unit: 'unit tests',
+  validate: 'validate',
+  endToEnd: 'end-to-end',
+  domain: 'domain refusals'
+}
+
+/** The checks that failed, by name, with their summaries. */
+export function failedChecks(evidence: Evidence): { name: string; summary: string }[] {
+  return (Object.keys(CHECK_NAMES) as (keyof Evidence)[]).flatMap((key) => {
+    const check = evidence[key]
+    return check && !check.ok ? [{ name: CHECK_NAMES[key], summary: check.summary }] : []
+  })
+}
+
 /** A check that could not run at all counts as failed, with the reason as its summary. */
 export async function guarded(command: string, run: () => Promise<Check>): Promise<Check> {
   try {

@@ -2,7 +2,7 @@ import fs from 'fs'
 import path from 'path'
 import type { AnyDefinition } from '../lib/definition'
 import { PROJECT_ROOT } from '../lib/paths'
-import type { Check } from './checks'
+import type { Check, Evidence, Provenance } from './checks'
 import { inTempDir, projectRevision } from './checks'
 import { cloudEndToEnd, domainCheck } from './cloud-run'
 import { deviceEndToEnd } from './device-run'
@@ -11,22 +11,6 @@ import type { Mode } from './layout'
 import { startLocalServer } from './local-server'
 import type { LocalServer } from './local-server'
 import { jestCheck, validateCheck } from './unit-checks'
-
-/** What one PR's description reports, measured when it is written. */
-export interface Evidence {
-  unit: Check
-  validate: Check
-  endToEnd: Check
-  /** The `domain` setting's refusals (cloud mode). */
-  domain?: Check
-}
-
-/** When, and from what, the checks ran. */
-export interface Provenance {
-  at: string
-  revision: string
-  toolchain: string
-}
 
 const versionOf = (pkg: string) =>
   (
@@ -83,21 +67,5 @@ export async function measure(
     } finally {
       if (!(server instanceof Error)) await server.stop()
     }
-  })
-}
-
-/** Each check's name in a sentence. */
-const CHECK_NAMES: Record<keyof Evidence, string> = {
-  unit: 'unit tests',
-  validate: 'validate',
-  endToEnd: 'end-to-end',
-  domain: 'domain refusals'
-}
-
-/** The checks that failed, by name, with their summaries. */
-export function failedChecks(evidence: Evidence): { name: string; summary: string }[] {
-  return (Object.keys(CHECK_NAMES) as (keyof Evidence)[]).flatMap((key) => {
-    const check = evidence[key]
-    return check && !check.ok ? [{ name: CHECK_NAMES[key], summary: check.summary }] : []
   })
 }

@@ -1,6 +1,5 @@
-import type { Check } from './checks'
-import { failedChecks } from './evidence'
-import type { Evidence, Provenance } from './evidence'
+import { failedChecks } from './checks'
+import type { Check, Evidence, Provenance } from './checks'
 import { localServerNote, monorepoCommands, securityNotes, summary, versioningNote } from './pr-text'
 import type { PrContext } from './pr-text'
 import { repliesFor } from './review-replies'
