@@ -1,4 +1,3 @@
-import fs from 'fs'
 import http from 'http'
 import net from 'net'
 import { setImmediate as realSetImmediate } from 'timers'
@@ -12,6 +11,7 @@ import {
 import Destination from '../index'
 import { ORIGIN, SETTINGS, TS, expected, recordConvertroCalls, testEvent } from './__helpers__/helpers'
 import { COLLECTOR_SETTINGS, listen, routedTo, useRealSockets } from './__helpers__/local-collector'
+import { runtimeRetryableStatuses } from './__helpers__/runtime-retry'
 
 const testDestination = createTestIntegration(Destination)
 
@@ -35,17 +35,6 @@ async function runTicksUntil(done: () => boolean): Promise<void> {
     await new Promise((resolve) => realSetImmediate(resolve))
   }
   expect(done()).toBe(true)
-}
-
-/**
- * The statuses Segment's runtime retries, as actions-core itself lists them: the `RetryableStatusCodes` type of its
- * errors.ts (4xx are not retried except 408, 423 and 429; 5xx are, except 501).
- */
-function runtimeRetryableStatuses(): number[] {
-  const declarations = fs.readFileSync(require.resolve('@segment/actions-core/dist/cjs/errors.d.ts'), 'utf8')
-  const union = /type RetryableStatusCodes = ([^;]+);/.exec(declarations)
-  if (!union) throw new Error('actions-core no longer declares RetryableStatusCodes')
-  return union[1].split('|').map((code) => Number(code.trim()))
 }
 
 /** Every error status Convertro can answer. */
@@ -82,7 +71,7 @@ describe('Convertro responses', () => {
   describe('as the runtime retries them', () => {
     const retryable = runtimeRetryableStatuses()
 
-    it('reads the runtime’s rule from actions-core: 408, 423 and 429 of the 4xx, every 5xx but 501', () => {
+    it('reads the statuses actions-core retries: 408, 423, 429 and 500 among them, 400 and 501 not', () => {
       expect(retryable).toEqual(expect.arrayContaining([408, 423, 429, 500, 503]))
       expect(retryable).not.toContain(501)
       expect(retryable).not.toContain(400)
