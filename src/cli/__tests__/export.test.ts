@@ -376,8 +376,8 @@ describe('export', () => {
       expect(Number(suites)).toBe(suitesOf([folder, rulesTest]))
     }
 
+    // Every check runs for real: two jest runs, a local server, Chromium.
     it('writes each PR’s description in the template’s form, with the figures its checks measured', async () => {
-      jest.setTimeout(240_000)
       const dir = monorepo()
       const file = path.join(dir, 'prs.md')
       const run = await exportWithBody(['export', dir, '--pr-body', file, '--cloud-pr', '#4001'])
@@ -411,7 +411,7 @@ describe('export', () => {
       const replies = (body: string) => [...body.matchAll(/^- \*\*(\w+)\*\* /gm)].map((match) => match[1])
       expect(replies(cloud)).toEqual(['S11', 'S12', 'N4', 'N9', 'N10', 'N11', 'N12', 'N15'])
       expect(replies(device)).toEqual(['S11', 'S12', 'N4', 'N14', 'N16'])
-    })
+    }, 240_000)
 
     it('says which checks failed, and ticks no box they were the evidence for', async () => {
       const [definition, other] = await Promise.all(
