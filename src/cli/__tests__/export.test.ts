@@ -391,7 +391,7 @@ describe('export', () => {
         checkTemplateForm(body)
         checkJestFigures(body)
         expect(body).toMatch(/`bin\/run validate`: 0 error\(s\), 0 warning\(s\) for /)
-        expect(body).toMatch(/Measured by `bin\/run export --mode \w+ --pr-body` on \d{4}-\d\d-\d\d \d\d:\d\d UTC/)
+        expect(body).toMatch(/Measured by the project's `bin\/run export --pr-body` on \d{4}-\d\d-\d\d \d\d:\d\d UTC/)
         expect(body).toContain('This is PR')
         expect(body).toContain('The second needs nothing from the first in code')
         expect(body).toContain('`event_type`')

@@ -87,7 +87,7 @@ function testing(context: PrContext, evidence: Evidence, provenance: Provenance)
   const { validate } = evidence
   const before = [
     ...failureLine(evidence),
-    `Measured by \`bin/run export --mode ${context.mode} --pr-body\` on ${provenance.at}, from ${provenance.revision}, which this PR's files are exported from. The project runs the monorepo's test toolchain (${provenance.toolchain}).`,
+    `Measured by the project's \`bin/run export --pr-body\` on ${provenance.at}, from ${provenance.revision}, which this PR's files are exported from; the checks run there, on the monorepo's test toolchain (${provenance.toolchain}).`,
     ''
   ]
   const answers: Answer[] = [
