@@ -64,7 +64,7 @@ export function deviceEndToEnd(server: LocalServer, definition: AnyDefinition): 
       const page = await browser.newPage()
       await page.goto(server.url)
       await page.waitForFunction(() => 'convertroDevice' in window, undefined, { timeout: 30_000 })
-      const presets = definition.presets ?? []
+      const presets = (definition.presets ?? []).filter((preset) => preset.type === 'automatic')
       const results = []
       for (const preset of presets) results.push(await runPreset(page, preset, deviceSettings(definition)))
       const pushed = results.reduce((sum, r) => sum + r.lines.length - 1, 0)

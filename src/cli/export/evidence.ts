@@ -19,6 +19,7 @@ const versionOf = (pkg: string) =>
     }
   ).version
 
+/** When the checks ran, from which commit of the project, with which test toolchain. */
 export async function provenance(): Promise<Provenance> {
   return {
     at: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
@@ -39,8 +40,8 @@ const unserved = (command: string, error: Error): Check => ({
 async function endToEnd(server: LocalServer | Error, mode: Mode, definition: AnyDefinition) {
   const run = mode === 'cloud' ? cloudEndToEnd : deviceEndToEnd
   if (server instanceof Error) {
-    const endToEnd = unserved('bin/run serve', server)
-    return { endToEnd, domain: mode === 'cloud' ? endToEnd : undefined }
+    const failed = unserved('bin/run serve', server)
+    return { endToEnd: failed, domain: mode === 'cloud' ? failed : undefined }
   }
   return { endToEnd: await run(server, definition), domain: mode === 'cloud' ? await domainCheck(server) : undefined }
 }
@@ -53,15 +54,16 @@ export async function measure(
   modes: Mode[],
   definitions: Record<Mode, AnyDefinition>
 ): Promise<Record<Mode, Evidence>> {
-  const unit: Partial<Record<Mode, { unit: Check; validate: Check }>> = {}
-  for (const mode of modes)
-    unit[mode] = { unit: await jestCheck(LAYOUTS[mode]), validate: await validateCheck(LAYOUTS[mode]) }
+  const tested: ({ mode: Mode } & Pick<Evidence, 'unit' | 'validate'>)[] = []
+  for (const mode of modes) {
+    tested.push({ mode, unit: await jestCheck(LAYOUTS[mode]), validate: await validateCheck(LAYOUTS[mode]) })
+  }
   return inTempDir(async (dir) => {
     const server = await startLocalServer(dir).catch((error: Error) => error)
     try {
       const evidence: Partial<Record<Mode, Evidence>> = {}
-      for (const mode of modes) {
-        evidence[mode] = { ...unit[mode]!, ...(await endToEnd(server, mode, definitions[mode])) }
+      for (const { mode, ...checks } of tested) {
+        evidence[mode] = { ...checks, ...(await endToEnd(server, mode, definitions[mode])) }
       }
       return evidence as Record<Mode, Evidence>
     } finally {
