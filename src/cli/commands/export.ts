@@ -1,6 +1,7 @@
 import fs from 'fs'
 import path from 'path'
 import { execFileSync } from 'child_process'
+import { Option } from 'commander'
 import type { Command } from 'commander'
 import { BROWSER_TEMPLATE, BROWSER_TEMPLATE_FILES } from '../export/browser-package'
 import { LAYOUTS, PR_TEMPLATE, modesOf } from '../export/layout'
@@ -183,7 +184,11 @@ export async function exportTo(monorepo: string, options: ExportOptions): Promis
 export function configure(command: Command): void {
   command
     .argument('<monorepo>', 'a checkout of segmentio/action-destinations')
-    .option('--mode <mode>', 'which pull request: cloud (PR 1), device (PR 2) or both', 'both')
+    .addOption(
+      new Option('--mode <mode>', 'which pull request: cloud (PR 1), device (PR 2) or both')
+        .choices(['cloud', 'device', 'both'])
+        .default('both')
+    )
     .option(
       '--pr-body <file>',
       "write the PR's description there, with the checks measured now (both: one after the other)"
