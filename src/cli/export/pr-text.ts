@@ -34,11 +34,25 @@ function settingsTable(definition: AnyDefinition): string[] {
   return ['| Setting | Type | Required |', '| --- | --- | --- |', ...rows]
 }
 
+/** Convertro has no batch endpoint: what batching, where an action offers it, does about that. */
+function batching(definition: AnyDefinition): string {
+  const batched = Object.values(definition.actions).filter((action) => action.performBatch)
+  if (batched.length === 0) return ' Convertro has no batch endpoint, so each event is its own call.'
+  const on = batched.some((action) => action.fields.enable_batching?.default === true)
+  return ` Convertro has no batch endpoint: batching is ${
+    on ? 'on' : 'off'
+  } by default, and a batch still makes one call per event, with a result per event.`
+}
+
 /** What this destination does, in a paragraph of its own. */
 function whatItDoes({ mode, definition }: PrContext): string {
   const own = definition.description ? `${definition.description.trim()}\n\n` : ''
   if (mode === 'cloud') {
-    return `${own}**${definition.name}** is a new cloud-mode destination for Convertro (multi-touch attribution). It sends Segment events to Convertro's server-side tracking API: one \`GET https://{domain}/api/{kind}/{clientName}/{siteId}/?…\` call per event (two for an Order Completed under the hybrid attribution model), with the device ID as \`sid\` on every call. There is no batch endpoint, so each event is its own call.`
+    return `${own}**${
+      definition.name
+    }** is a new cloud-mode destination for Convertro (multi-touch attribution). It sends Segment events to Convertro's server-side tracking API: one \`GET https://{domain}/api/{kind}/{clientName}/{siteId}/?…\` call per event (two for an Order Completed under the hybrid attribution model), with the device ID as \`sid\` on every call.${batching(
+      definition
+    )}`
   }
   return `${own}**${definition.name}** is a new device-mode (browser) destination for Convertro (multi-touch attribution). It loads Convertro's tag, \`live.js\`, for the account and pushes Segment's identify and track calls to its \`$CVO\` queue; calls made before the tag is ready are queued, not lost.`
 }
@@ -67,7 +81,9 @@ function migration({ mode, definition, other }: PrContext): string[] {
   const cloud = mode === 'cloud' ? definition : other
   const account = Object.hasOwn(settingsOf(cloud), 'account')
     ? '- `account` is a setting of both modes; cloud calls do not use it.'
-    : `- \`account\` is device-mode only: cloud calls never use it, so ${cloud.name} has no such setting; the device-mode destination loads \`live.js\` for it.`
+    : `- \`account\` is device-mode only: cloud calls never use it, so ${cloud.name} has no such setting; ${
+        mode === 'device' ? 'this destination' : 'the device-mode destination'
+      } loads \`live.js\` for it.`
   return [
     'Moving from the classic Convertro destination:',
     '- The classic `events` setting (Segment event name → Convertro event name) has no Actions setting type: each entry becomes a Track Event (`trackEvent`) subscription to that event whose `event_type` is the Convertro name (`"Signed Up" → "signup"`: `type = "track" and event = "Signed Up"`, `event_type: "signup"`).',
