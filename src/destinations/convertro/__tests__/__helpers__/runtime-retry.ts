@@ -7,7 +7,9 @@ import fs from 'fs'
  */
 export function runtimeRetryableStatuses(): number[] {
   const declarations = fs.readFileSync(require.resolve('@segment/actions-core/dist/cjs/errors.d.ts'), 'utf8')
-  const union = /type RetryableStatusCodes = ([^;]+);/.exec(declarations)
-  if (!union) throw new Error('actions-core no longer declares RetryableStatusCodes')
-  return union[1].split('|').map((code) => Number(code.trim()))
+  // One line in the published declarations, one status a line in the monorepo's source (no semicolons there).
+  const union = /type RetryableStatusCodes\s*=([\s\d|]+)/.exec(declarations)
+  const statuses = union?.[1].match(/\d+/g)
+  if (!statuses) throw new Error('actions-core no longer declares RetryableStatusCodes')
+  return statuses.map(Number)
 }
