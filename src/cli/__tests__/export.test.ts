@@ -412,8 +412,8 @@ describe('export', () => {
       expect(device).toMatch(/\$CVO\.push\(\["trackEvent",\{"type":"sale/)
 
       const replies = (body: string) => [...body.matchAll(/^- \*\*(\w+)\*\* /gm)].map((match) => match[1])
-      expect(replies(cloud)).toEqual(['S11', 'S12', 'N4', 'N9', 'N10', 'N11', 'N12', 'N15'])
-      expect(replies(device)).toEqual(['S11', 'S12', 'N4', 'N14', 'N16'])
+      expect(replies(cloud)).toEqual(['S5', 'S11', 'S12', 'N4', 'N6', 'N9', 'N10', 'N11', 'N12', 'N15', 'N17'])
+      expect(replies(device)).toEqual(['S11', 'S12', 'S15', 'N4', 'N14', 'N16'])
     }, 240_000)
 
     it('says which checks failed, and ticks no box they were the evidence for', async () => {
