@@ -5,6 +5,7 @@ import { config } from './lib/config'
 import { fmt } from './lib/stats'
 import type { Row } from './lib/stats'
 import { batch } from './scenarios/batch'
+import { bundle } from './scenarios/bundle'
 import { ingest } from './scenarios/ingest'
 import { loopback } from './scenarios/loopback'
 import { memory } from './scenarios/memory'
@@ -62,7 +63,8 @@ async function main() {
     ['loopback', () => loopback(cfg)],
     ['ingest', () => ingest(cfg)],
     ['memory', () => memory(cfg)],
-    ['startup', () => startup(cfg)]
+    ['startup', () => startup(cfg)],
+    ['bundle', () => bundle()]
   ]
   if (only && !scenarios.some(([name]) => name === only)) throw new Error(`no scenario "${only}"`)
   const rows: Row[] = []

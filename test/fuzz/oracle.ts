@@ -1,3 +1,5 @@
+import ipaddr from 'ipaddr.js'
+
 /**
  * What the contract (README, "Settings", "Actions", "Errors and retries") says an action does with an
  * event and settings, written from the contract and not from the product code, so that the property tests
@@ -23,7 +25,10 @@ export interface ExpectedCall {
   query: Record<string, string>
 }
 
-/** How an event ends: sent (successfully or not), or rejected before anything was sent. */
+/**
+ * How an event ends: sent (successfully or not), or rejected before anything was sent. A failure carries
+ * Convertro's status as it is; `retryable` is what the runtime then does with it.
+ */
 export type Expectation =
   | { kind: 'sent'; calls: ExpectedCall[]; failure?: { status: number; retryable: boolean } }
   // PayloadValidationError whose message matches one of these (which one wins when several apply is not specified).
@@ -41,7 +46,19 @@ export type Answer = (url: string) => number
 
 type Json = unknown
 
-const LOOPBACK = ['localhost', '127.0.0.1', '[::1]']
+/**
+ * ipaddr.js's names for the address ranges the contract refuses: loopback, private (100.64/10, "carrier-grade
+ * NAT", among them), link-local, unique-local, unspecified, and multicast.
+ */
+const NOT_PUBLIC_RANGES = new Set([
+  'loopback',
+  'private',
+  'carrierGradeNat',
+  'linkLocal',
+  'uniqueLocal',
+  'unspecified',
+  'multicast'
+])
 // The latest instant a JavaScript Date can hold, in milliseconds either side of the epoch.
 const MAX_TIME_MS = 8.64e15
 
@@ -110,6 +127,14 @@ const STRING_PATHS: Record<ActionKey, Record<string, string>> = {
   appInstalled: { app_name: 'context.app.name', app_version: 'context.app.version', ...CONTEXT_PATHS }
 }
 
+/** The text fields the contract requires, each declared `required` (the timestamp is required everywhere too). */
+const REQUIRED_STRINGS: Record<ActionKey, string[]> = {
+  identifyUser: ['user_id', 'device_id'],
+  trackEvent: ['event_type', 'device_id'],
+  orderCompleted: ['order_id', 'device_id'],
+  appInstalled: ['device_id']
+}
+
 const OBJECT_PATHS: Record<ActionKey, Record<string, Record<string, string>>> = {
   identifyUser: {},
   trackEvent: { value: { revenue: 'properties.revenue' } },
@@ -146,7 +171,8 @@ function mapFields(action: ActionKey, event: Json, batch: boolean): Fields | 'sc
     fields.objects[key] = object
   }
   // Fields declared `required` that the mapping left without a value fail the framework's validation.
-  const missing = fields.timestamp === undefined || (action === 'trackEvent' && fields.strings.event_type === undefined)
+  const missing =
+    fields.timestamp === undefined || REQUIRED_STRINGS[action].some((key) => fields.strings[key] === undefined)
   return rejected || missing ? 'schema' : fields
 }
 
@@ -159,13 +185,29 @@ function isCanonicalNumber(s: string): boolean {
   return s !== '' && String(Number(s)) === s
 }
 
+/**
+ * A host the URL parser gave (IPv6 in brackets) that is this machine or a network that is not public: by name
+ * (`localhost`, `*.localhost`), or by the address's range, an IPv4-mapped IPv6 address by its IPv4 address.
+ */
+function isNotPublic(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname.endsWith('.localhost')) return true
+  const bare = hostname.replace(/^\[(.*)\]$/, '$1')
+  if (!ipaddr.isValid(bare)) return false
+  const address = ipaddr.parse(bare)
+  const range =
+    address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
+      ? (address as ipaddr.IPv6).toIPv4Address().range()
+      : address.range()
+  return NOT_PUBLIC_RANGES.has(range)
+}
+
 /** The origin calls go to for a `domain` setting, or why it is invalid. */
 export function expectedOrigin(domain: Json): string | 'invalid' {
   if (typeof domain !== 'string' || /\s/.test(domain)) return 'invalid'
   const match = /^(?:([A-Za-z][A-Za-z0-9+.-]*):\/\/)?(.*?)\/?$/.exec(domain)
   if (!match) return 'invalid'
-  const scheme = (match[1] ?? 'https').toLowerCase()
-  if (scheme !== 'https' && scheme !== 'http') return 'invalid'
+  // Calls are always https: a pasted https:// is fine, any other scheme (plain http:// too) is not.
+  if (match[1] !== undefined && match[1].toLowerCase() !== 'https') return 'invalid'
   const hostPort = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::([0-9]{1,5}))?$/.exec(match[2])
   if (!hostPort) return 'invalid'
   const [, host, port] = hostPort
@@ -175,13 +217,13 @@ export function expectedOrigin(domain: Json): string | 'invalid' {
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return 'invalid'
   let url: URL
   try {
-    url = new URL(`${scheme}://${host}${port === undefined ? '' : `:${Number(port)}`}`)
+    url = new URL(`https://${host}${port === undefined ? '' : `:${Number(port)}`}`)
   } catch {
     return 'invalid'
   }
   // A name the URL parser rewrites (e.g. `1234` → `0.0.4.210`) names a host the setting did not.
   if (!ipv6 && url.hostname !== host.toLowerCase()) return 'invalid'
-  if (scheme === 'http' && !LOOPBACK.includes(url.hostname)) return 'invalid'
+  if (isNotPublic(url.hostname)) return 'invalid'
   return url.origin
 }
 
@@ -263,6 +305,13 @@ const SALE_TYPES = (repeat: Json, hybrid: boolean) => {
   return hybrid ? [specific, 'sale'] : [specific]
 }
 
+/**
+ * Whether Segment's runtime retries a failure with this status (actions-core's errors.ts): 4xx are not retried
+ * except 408, 423 and 429; 5xx are, except 501. The destination hands the runtime Convertro's status as it is.
+ */
+export const retriedByRuntime = (status: number) =>
+  [408, 423, 429].includes(status) || (status >= 500 && status <= 599 && status !== 501)
+
 export const contextIsNull = (event: Json) => (event as { context?: unknown }).context === null
 
 /**
@@ -340,8 +389,7 @@ export function expectations(
     sent.push(expected)
     const status = answer(urlOf(expected))
     if (status < 200 || status > 299) {
-      const retryable = status === 408 || status === 429 || status >= 500
-      return [...outcomes, { kind: 'sent', calls: sent, failure: { status, retryable } }]
+      return [...outcomes, { kind: 'sent', calls: sent, failure: { status, retryable: retriedByRuntime(status) } }]
     }
   }
   return [...outcomes, { kind: 'sent', calls: sent }]

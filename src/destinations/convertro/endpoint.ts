@@ -40,13 +40,13 @@ for (const [network, prefix] of [
   ['169.254.0.0', 16], // link-local
   ['172.16.0.0', 12], // private
   ['192.168.0.0', 16], // private
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4] // reserved, broadcast
+  ['224.0.0.0', 4] // multicast
 ] as const) {
   NOT_PUBLIC.addSubnet(network, prefix, 'ipv4')
 }
 for (const [network, prefix] of [
-  ['::', 96], // unspecified, loopback, IPv4-compatible
+  ['::', 128], // unspecified
+  ['::1', 128], // loopback
   ['fc00::', 7], // unique-local
   ['fe80::', 10], // link-local
   ['ff00::', 8] // multicast

@@ -20,13 +20,15 @@ const destination: DestinationDefinition<Settings> = {
     fields: {
       clientName: {
         label: 'Client Name',
-        description: 'Your Convertro client name, given by Convertro with your site ID. Your tracking calls show it as https://{domain}/api/hit/{client name}/{site ID}/.',
+        description:
+          'Your Convertro client name, given by Convertro with your site ID. Your tracking calls show it as https://{domain}/api/hit/{client name}/{site ID}/.',
         type: 'string',
         required: true
       },
       siteId: {
         label: 'Site ID',
-        description: 'Your Convertro site ID, given by Convertro with your client name. Your tracking calls show it as https://{domain}/api/hit/{client name}/{site ID}/.',
+        description:
+          'Your Convertro site ID, given by Convertro with your client name. Your tracking calls show it as https://{domain}/api/hit/{client name}/{site ID}/.',
         type: 'string',
         required: true
       },

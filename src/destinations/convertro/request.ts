@@ -98,7 +98,8 @@ function errorEntry(error: unknown, answers: ModifiedResponse[]) {
     status,
     errortype: code !== undefined && code in ErrorCodes ? (code as keyof typeof ErrorCodes) : undefined,
     errormessage: error instanceof Error ? error.message : String(error),
-    // Convertro's own answer makes the failure Convertro's; without one, no request reached it.
+    // Convertro's error answer makes the failure Convertro's. Without one (invalid event, timeout, lost connection)
+    // it is reported as the destination's, even when an earlier call of the event was answered.
     ...(last && !succeeded(last) ? exchange(answers) : {})
   }
 }

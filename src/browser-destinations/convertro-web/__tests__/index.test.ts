@@ -1,11 +1,10 @@
 import { setImmediate as realSetImmediate } from 'timers'
 import { Context } from '@segment/analytics-next'
 import type { Analytics } from '@segment/analytics-next'
-import { IntegrationError } from '@segment/actions-core'
-import type { GlobalSetting } from '@segment/actions-core'
-import { account, hybridAttributionModel } from '../../../shared/convertro-rules'
+import { IntegrationError, defaultValues } from '@segment/actions-core'
+import { hybridAttributionModel } from '../../../shared/convertro-rules'
 import { destination } from '../index'
-import { READY_POLL_MS, READY_TIMEOUT_MS } from '../constants'
+import { READY_POLL_MS } from '../constants'
 import type { ConvertroCommand } from '../types'
 import { deliver, mockLoadScript, plugins, resetPage, runLiveJs } from '../test-utils'
 
@@ -72,25 +71,34 @@ describe('Convertro (device mode)', () => {
       ])
     })
 
-    it('fails with a clear error when live.js never becomes ready, keeping what the bare plugin queued', async () => {
+    it('waits for live.js however long it takes, then runs what the bare plugin queued', async () => {
       jest.useFakeTimers('modern')
       try {
         const { plugins: loaded } = await plugins()
         mockLoadScript.mockResolvedValue(document.createElement('script'))
 
-        const loading = load(loaded.trackEvent)
-        const failure = expect(loading).rejects.toThrow(
-          "Convertro's live.js (https://d1ivexoxmp59q7.cloudfront.net/acme/live.js) loaded but did not become ready within 10 s: window.$CVO.trackEvent is not a function. Check the account setting."
+        let outcome = 'waiting'
+        const loading = load(loaded.trackEvent).then(
+          () => (outcome = 'ready'),
+          (error: unknown) => (outcome = `failed: ${error}`)
         )
         await deliver(loaded.trackEvent, { type: 'track', event: 'Signed Up' })
         // Real I/O turns do not depend on the fake clock: by the next one, initialize waits on its readiness poll.
         await new Promise((resolve) => realSetImmediate(resolve))
-        jest.advanceTimersByTime(READY_TIMEOUT_MS - READY_POLL_MS)
+        jest.advanceTimersByTime(60_000)
+        await new Promise((resolve) => realSetImmediate(resolve))
+        expect(outcome).toBe('waiting')
         expect(loaded.trackEvent.isLoaded()).toBe(false)
-        jest.advanceTimersByTime(2 * READY_POLL_MS)
-        await failure
-
         expect(window.$CVO).toStrictEqual([['trackEvent', { type: 'Signed Up' }]])
+
+        const received: ConvertroCommand[] = []
+        runLiveJs(received)
+        jest.advanceTimersByTime(READY_POLL_MS)
+        await loading
+
+        expect(outcome).toBe('ready')
+        expect(loaded.trackEvent.isLoaded()).toBe(true)
+        expect(received).toStrictEqual([['trackEvent', { type: 'Signed Up' }]])
       } finally {
         jest.useRealTimers()
       }
@@ -136,6 +144,14 @@ describe('Convertro (device mode)', () => {
   })
 
   describe('definition', () => {
+    it('is a device-mode destination named "Convertro Web (Actions)"', () => {
+      expect(destination).toMatchObject({
+        name: 'Convertro Web (Actions)',
+        slug: 'actions-convertro-web',
+        mode: 'device'
+      })
+    })
+
     it('has one automatic preset per action, on its default trigger, with its default mapping', () => {
       expect(destination.presets).toStrictEqual([
         {
@@ -147,7 +163,8 @@ describe('Convertro (device mode)', () => {
         },
         {
           name: 'Track Event',
-          subscribe: 'type = "track" and event != "Order Completed" and event != "Application Installed"',
+          // No install action in device mode: Application Installed is an event like any other here.
+          subscribe: 'type = "track" and event != "Order Completed"',
           partnerAction: 'trackEvent',
           mapping: {
             event_type: { '@path': '$.event' },
@@ -158,7 +175,7 @@ describe('Convertro (device mode)', () => {
         },
         {
           name: 'Order Completed',
-          subscribe: 'event = "Order Completed"',
+          subscribe: 'type = "track" and event = "Order Completed"',
           partnerAction: 'orderCompleted',
           mapping: {
             order_id: { '@path': '$.properties.order_id' },
@@ -171,22 +188,42 @@ describe('Convertro (device mode)', () => {
           type: 'automatic'
         }
       ])
+      for (const preset of destination.presets ?? []) {
+        const action = destination.actions[preset.partnerAction]
+        expect(preset).toMatchObject({ subscribe: action.defaultSubscription, mapping: defaultValues(action.fields) })
+      }
     })
 
-    // The server destination takes these settings from the shared rules as they are (its tests check that).
-    it('shares the server destination’s settings keys, labels and defaults', () => {
-      const shared: Record<string, GlobalSetting> = { account, hybridAttributionModel }
-      const pick = ({ label, type, required, default: byDefault }: Record<string, unknown>) => ({
-        label,
-        type,
-        required,
-        default: byDefault
-      })
+    it('has its own account setting, and the hybrid setting shared with the server destination as it is', () => {
       expect(Object.keys(destination.settings ?? {})).toEqual(['account', 'hybridAttributionModel'])
-      for (const key of ['account', 'hybridAttributionModel']) {
-        expect(pick({ ...destination.settings?.[key] })).toStrictEqual(pick({ ...shared[key] }))
+      expect(destination.settings?.account).toMatchObject({ label: 'Account', type: 'string', required: true })
+      expect(destination.settings?.account.description).toContain(
+        'https://d1ivexoxmp59q7.cloudfront.net/{account}/live.js'
+      )
+      expect(destination.settings?.hybridAttributionModel).toBe(hybridAttributionModel)
+    })
+
+    it('declares required the order id of an order and the event type of an event', () => {
+      const required = Object.fromEntries(
+        Object.entries(destination.actions).map(([key, action]) => [
+          key,
+          Object.entries(action.fields).flatMap(([field, { required }]) => (required === true ? [field] : []))
+        ])
+      )
+      expect(required).toEqual({ identifyUser: [], trackEvent: ['event_type'], orderCompleted: ['order_id'] })
+    })
+
+    it('edits traits in the plain object editor, and the amounts as keys and values only', () => {
+      expect(destination.actions.identifyUser.fields.traits).not.toHaveProperty('defaultObjectUI')
+      expect(destination.actions.trackEvent.fields.value.defaultObjectUI).toBe('keyvalue:only')
+      expect(destination.actions.orderCompleted.fields.order.defaultObjectUI).toBe('keyvalue:only')
+    })
+
+    it('gives every action and field a description', () => {
+      for (const action of Object.values(destination.actions)) {
+        expect(action.description).toBeTruthy()
+        for (const field of Object.values(action.fields)) expect(field.description).toBeTruthy()
       }
-      expect(destination.settings?.hybridAttributionModel.description).toBe(shared.hybridAttributionModel.description)
     })
   })
 })

@@ -2,9 +2,16 @@ import http from 'http'
 import net from 'net'
 import { setImmediate as realSetImmediate } from 'timers'
 import nock from 'nock'
-import { IntegrationError, RetryableError, createTestIntegration } from '@segment/actions-core'
+import {
+  IntegrationError,
+  RetryableError,
+  createTestIntegration,
+  getErrorCodeFromHttpStatus
+} from '@segment/actions-core'
 import Destination from '../index'
 import { ORIGIN, SETTINGS, TS, expected, recordConvertroCalls, testEvent } from './__helpers__/helpers'
+import { COLLECTOR_SETTINGS, listen, routedTo, useRealSockets } from './__helpers__/local-collector'
+import { runtimeRetryableStatuses } from './__helpers__/runtime-retry'
 
 const testDestination = createTestIntegration(Destination)
 
@@ -30,44 +37,73 @@ async function runTicksUntil(done: () => boolean): Promise<void> {
   expect(done()).toBe(true)
 }
 
-// Every status from 200 to 599, classified by the contract alone: 2xx succeed; 408, 429 and every 5xx are retried;
-// every other answer (3xx included: redirects are not followed) is final.
-const STATUSES = Array.from({ length: 400 }, (_, i) => 200 + i)
-const SUCCESS = STATUSES.filter((status) => status <= 299)
-const RETRYABLE = STATUSES.filter((status) => status === 408 || status === 429 || status >= 500)
-const FINAL = STATUSES.filter((status) => !SUCCESS.includes(status) && !RETRYABLE.includes(status))
+/** Every error status Convertro can answer. */
+const ERROR_STATUSES = Array.from({ length: 200 }, (_, i) => 400 + i)
+const REDIRECT_STATUSES = Array.from({ length: 100 }, (_, i) => 300 + i)
+
+/** The error an answer becomes: Convertro's status as it is, so the runtime's rule alone decides the retry. */
+function expectStatusError(error: unknown, status: number, body: string) {
+  expect(error).toBeInstanceOf(IntegrationError)
+  expect(error).not.toBeInstanceOf(RetryableError)
+  expect(error).toMatchObject({ status, code: getErrorCodeFromHttpStatus(status) })
+  expect((error as { retry?: boolean }).retry).toBeUndefined()
+  expect((error as Error).message).toBe(`Convertro answered ${status}${body ? `: ${body}` : ''}`)
+}
 
 describe('Convertro responses', () => {
   beforeEach(() => {
     testDestination.responses = []
   })
 
-  it.each(SUCCESS)('treats %i as success', async (status) => {
+  it.each([200, 204, 299])('treats %i as success', async (status) => {
     const calls = recordConvertroCalls([[status, '']])
     await expect(trackEvent()).resolves.toHaveLength(1)
     expect(calls).toEqual([HIT])
   })
 
-  it.each(RETRYABLE)('makes %i retryable, with the status and body in the message', async (status) => {
+  it.each(ERROR_STATUSES)('fails on %i with an error carrying that status, its code and the body', async (status) => {
     const calls = recordConvertroCalls([[status, 'try later']])
     const error = await trackEvent().catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(RetryableError)
-    expect(error).toMatchObject({ status, message: `Convertro answered ${status}: try later` })
+    expectStatusError(error, status, 'try later')
     expect(calls).toEqual([HIT])
   })
 
-  it.each(FINAL)('makes %i final, with the status and body in the message', async (status) => {
+  describe('as the runtime retries them', () => {
+    const retryable = runtimeRetryableStatuses()
+
+    it('reads the statuses actions-core retries: 408, 423, 429 and 500 among them, 400 and 501 not', () => {
+      expect(retryable).toEqual(expect.arrayContaining([408, 423, 429, 500, 503]))
+      expect(retryable).not.toContain(501)
+      expect(retryable).not.toContain(400)
+    })
+
+    it.each(retryable.filter((status) => ERROR_STATUSES.includes(status)))(
+      'hands the runtime a %i answer as that same status, which it retries',
+      async (status) => {
+        recordConvertroCalls([[status, 'busy']])
+        const error = await trackEvent().catch((e: unknown) => e)
+        expect(error).toMatchObject({ status })
+      }
+    )
+
+    it('hands the runtime a 501 as 501, which it does not retry', async () => {
+      recordConvertroCalls([[501, 'no']])
+      const error = await trackEvent().catch((e: unknown) => e)
+      expect(error).toMatchObject({ status: 501 })
+      expect(retryable).not.toContain((error as { status: number }).status)
+    })
+  })
+
+  it.each(REDIRECT_STATUSES)('fails on %i with an error carrying that status and its code', async (status) => {
     const calls = recordConvertroCalls([[status, 'bad request: sid']])
     const error = await trackEvent().catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(IntegrationError)
-    expect(error).not.toBeInstanceOf(RetryableError)
     // The message carries the body that reached actions-core. nock 13 hands a 304 the body it was given, which a
-    // real connection never delivers: the test below sends a 304 over one.
-    expect(error).toMatchObject({ status, message: `Convertro answered ${status}: bad request: sid` })
+    // real connection never delivers: a test below sends a 304 over one.
+    expectStatusError(error, status, 'bad request: sid')
     expect(calls).toEqual([HIT])
   })
 
-  it.each([301, 302, 307, 308])('does not follow a %i redirect, and fails the event for good', async (status) => {
+  it.each([301, 302, 307, 308])('does not follow a %i redirect, and fails the event', async (status) => {
     const calls: string[] = []
     nock(ORIGIN)
       .persist()
@@ -84,9 +120,7 @@ describe('Convertro responses', () => {
         return [200, 'OK']
       })
     const error = await trackEvent().catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(IntegrationError)
-    expect(error).not.toBeInstanceOf(RetryableError)
-    expect(error).toMatchObject({ status })
+    expectStatusError(error, status, '')
     expect(calls).toHaveLength(1)
     expect(calls[0]).toMatch(/^https:\/\/acme\.sp1\.convertro\.com\/api\/hit\/acme\/1234\/\?/)
   })
@@ -97,76 +131,66 @@ describe('Convertro responses', () => {
     expect(error.message).toBe(`Convertro answered 400: ${'x'.repeat(500)}`)
   })
 
-  describe('without an answer', () => {
-    let server: net.Server
-    let port: number
-    let connections: number
+  describe('over a real connection', () => {
+    useRealSockets()
 
-    beforeEach(async () => {
-      connections = 0
-      // A real collector on loopback that drops every connection it accepts.
-      server = net.createServer((socket) => {
-        connections++
-        socket.destroy()
-      })
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-      port = (server.address() as net.AddressInfo).port
-    })
-
-    afterEach(() => new Promise((resolve) => server.close(resolve)))
-
-    const identify = () =>
-      testDestination.testAction('identifyUser', {
+    const identify = (port: number) =>
+      createTestIntegration(routedTo(port)).testAction('identifyUser', {
         event: testEvent({ type: 'identify', userId: 'user-42' }),
-        settings: { ...SETTINGS, domain: `http://127.0.0.1:${port}` },
+        settings: COLLECTOR_SETTINGS,
         useDefaultMappings: true
       })
 
     it('makes a reset connection retryable', async () => {
-      const error = await identify().catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(RetryableError)
-      expect((error as Error).message).toMatch(/^Could not reach Convertro: .*(socket hang up|ECONNRESET)/)
-      expect(connections).toBe(1)
+      let connections = 0
+      // A collector that drops every connection it accepts.
+      const server = net.createServer((socket) => {
+        connections++
+        socket.destroy()
+      })
+      const port = await listen(server)
+      try {
+        const error = await identify(port).catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(RetryableError)
+        expect(error).toMatchObject({ status: 500 })
+        expect((error as Error).message).toMatch(/^Could not reach Convertro: .*(socket hang up|ECONNRESET)/)
+        expect(connections).toBe(1)
+      } finally {
+        await new Promise((resolve) => server.close(resolve))
+      }
     })
 
     it('makes a refused connection retryable', async () => {
+      // A port nothing listens on any more.
+      const server = net.createServer()
+      const port = await listen(server)
       await new Promise((resolve) => server.close(resolve))
-      server = net.createServer()
-      const error = await identify().catch((e: unknown) => e)
+      const error = await identify(port).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(RetryableError)
+      expect(error).toMatchObject({ status: 500 })
       expect((error as Error).message).toMatch(/^Could not reach Convertro: .*ECONNREFUSED/)
-      expect(connections).toBe(0)
+    })
+
+    it('fails on a 304 with no body in the message: none reaches the client', async () => {
+      const urls: (string | undefined)[] = []
+      // Node's server, like any HTTP/1.1 peer, sends no body after a 304.
+      const server = http.createServer((request, response) => {
+        urls.push(request.url)
+        response.writeHead(304).end('bad request: sid')
+      })
+      const port = await listen(server)
+      try {
+        const error = await identify(port).catch((e: unknown) => e)
+        expectStatusError(error, 304, '')
+        expect(urls).toEqual([`/api/user/acme/1234/?sid=device-1&ts=${TS}&cua=UA%2F1.0&cip=203.0.113.7&id=user-42`])
+      } finally {
+        server.closeAllConnections()
+        await new Promise((resolve) => server.close(resolve))
+      }
     })
   })
 
-  it('makes a 304 over a real connection final, with no body in the message: none reaches the client', async () => {
-    const urls: (string | undefined)[] = []
-    // A real collector on loopback. Node's server, like any HTTP/1.1 peer, sends no body after a 304.
-    const server = http.createServer((request, response) => {
-      urls.push(request.url)
-      response.writeHead(304).end('bad request: sid')
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    try {
-      const { port } = server.address() as net.AddressInfo
-      const error = await testDestination
-        .testAction('identifyUser', {
-          event: testEvent({ type: 'identify', userId: 'user-42' }),
-          settings: { ...SETTINGS, domain: `http://127.0.0.1:${port}` },
-          useDefaultMappings: true
-        })
-        .catch((e: unknown) => e)
-      expect(error).toBeInstanceOf(IntegrationError)
-      expect(error).not.toBeInstanceOf(RetryableError)
-      expect(error).toMatchObject({ status: 304, message: 'Convertro answered 304' })
-      expect(urls).toEqual([`/api/user/acme/1234/?sid=device-1&ts=${TS}&cua=UA%2F1.0&cip=203.0.113.7&id=user-42`])
-    } finally {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-    }
-  })
-
-  it('makes a request that times out retryable', async () => {
+  it('makes a request that times out retryable, as a 408', async () => {
     // jest 27's fake clock also holds process.nextTick back, which nock needs to take the request.
     jest.useFakeTimers('modern')
     try {

@@ -1,15 +1,19 @@
 import nock from 'nock'
-import { IntegrationError, RetryableError, createTestIntegration } from '@segment/actions-core'
+import { IntegrationError, RetryableError, createRequestClient, createTestIntegration } from '@segment/actions-core'
+import type { SegmentEvent } from '@segment/actions-core'
 import Destination from '../index'
 import type { Settings } from '../generated-types'
 import { socketOrigin } from './__helpers__/socket-origin'
-import { SETTINGS, TS, testEvent } from './__helpers__/helpers'
+import { SETTINGS, TS, expected, parseCall, testEvent } from './__helpers__/helpers'
+import type { RecordedCall } from './__helpers__/helpers'
 
 // Settings that try to move a call to another host or path. Each is either normalised as the README says, and
 // the call goes exactly there, or rejected with a non-retryable error naming the setting, and nothing is sent.
 // Every host is intercepted, so a request anywhere else would be recorded, not lost.
 
 const testDestination = createTestIntegration(Destination)
+
+type ActionKey = keyof typeof Destination.actions
 
 /** Every request made, to any host, as the URL the socket was opened for. */
 function anyHost(): string[] {
@@ -24,11 +28,12 @@ function anyHost(): string[] {
   return urls
 }
 
-async function identify(overrides: Partial<Record<keyof Settings, unknown>>) {
+/** Runs an event through an action with these settings: every request it made, and its error if it failed. */
+async function run(action: ActionKey, event: SegmentEvent, overrides: Partial<Record<keyof Settings, unknown>>) {
   const urls = anyHost()
   const result = await testDestination
-    .testAction('identifyUser', {
-      event: testEvent({ type: 'identify', userId: 'user-42' }),
+    .testAction(action, {
+      event,
       settings: { ...SETTINGS, ...overrides } as Settings,
       useDefaultMappings: true
     })
@@ -38,6 +43,9 @@ async function identify(overrides: Partial<Record<keyof Settings, unknown>>) {
     )
   return { urls, error: result }
 }
+
+const identify = (overrides: Partial<Record<keyof Settings, unknown>>) =>
+  run('identifyUser', testEvent({ type: 'identify', userId: 'user-42' }), overrides)
 
 const QUERY = `?sid=device-1&ts=${TS}&cua=UA%2F1.0&cip=203.0.113.7&id=user-42`
 
@@ -58,13 +66,9 @@ const ACCEPTED_DOMAINS: [string, string][] = [
   ['acme.sp1.convertro.com:8443/', 'https://acme.sp1.convertro.com:8443'],
   ['evil.com/', 'https://evil.com'],
   ['xn--cme-8cd.com', 'https://xn--cme-8cd.com'],
-  ['10.0.0.1', 'https://10.0.0.1'],
-  ['[::1]', 'https://[::1]'],
-  ['[::ffff:10.0.0.1]', 'https://[::ffff:a00:1]'],
-  ['http://localhost:3000', 'http://localhost:3000'],
-  ['http://127.0.0.1', 'http://127.0.0.1'],
-  ['http://[::1]:3000/', 'http://[::1]:3000'],
-  ['http://[0:0:0:0:0:0:0:1]', 'http://[::1]']
+  ['8.8.8.8', 'https://8.8.8.8'],
+  ['[2606:4700:4700::1111]', 'https://[2606:4700:4700::1111]'],
+  ['[2606:4700:4700:0:0:0:0:1111]', 'https://[2606:4700:4700::1111]']
 ]
 
 const REJECTED_DOMAINS: [string, RegExp][] = [
@@ -82,14 +86,8 @@ const REJECTED_DOMAINS: [string, RegExp][] = [
   ['https:/evil.com', /path, query or fragment/],
   ['a.com%2F..', /not a valid host name/],
   ['a.com%40evil.com', /not a valid host name/],
-  ['http://10.0.0.1', /http:\/\/ is only allowed/],
-  ['http://169.254.169.254/', /http:\/\/ is only allowed/],
-  ['http://localhost.evil.com', /http:\/\/ is only allowed/],
-  ['http://[::ffff:127.0.0.1]', /http:\/\/ is only allowed/],
-  ['http://0x7f000001', /canonical/],
-  ['2130706433', /canonical/],
-  ['0177.0.0.1', /canonical/],
-  ['127.1', /canonical/],
+  ['http://localhost.evil.com', /https only/],
+  ['134744072', /canonical/],
   ['[fe80::1%25eth0]', /not a valid host name/],
   ['[::1', /not a valid host name/],
   ['::1', /not a valid host name/],
@@ -113,7 +111,7 @@ const REJECTED_DOMAINS: [string, RegExp][] = [
   ['acme.com:65536', /port/],
   ['acme.com:-1', /not a valid host name/],
   ['acme.com:80:80', /not a valid host name/],
-  ['ftp://acme.com', /only https:\/\//],
+  ['ftp://acme.com', /https only/],
   ['javascript:alert(1)', /not a valid host name/],
   ['file:///etc/passwd', /path, query or fragment/],
   ['data:text/plain,x', /path, query or fragment/]
@@ -144,6 +142,106 @@ const REJECTED_SEGMENTS: [unknown, RegExp][] = [
   ['', /Missing required setting/],
   ['\n', /Missing required setting/]
 ]
+
+const NOT_PUBLIC = /it is not a public host/
+
+/**
+ * Where calls go for a `domain` setting (README, "Settings"): the origin of a public host, or why the setting is
+ * refused. Calls go over https only, and never to an address that is not public, however it is spelt.
+ */
+const PUBLIC_HOSTS_ONLY: [domain: string, outcome: string | RegExp][] = [
+  ['https://acme.sp1.convertro.com:8443/', 'https://acme.sp1.convertro.com:8443'],
+  // Just past the ranges that are refused.
+  ['172.32.0.1', 'https://172.32.0.1'],
+  ['100.128.0.1', 'https://100.128.0.1'],
+  ['http://acme.sp1.convertro.com', /https only/],
+  ['http://127.0.0.1:3000', /https only/],
+  // Loopback, in every spelling the URL parser reads as 127.0.0.1 or ::1.
+  ['127.0.0.1', NOT_PUBLIC],
+  ['127.1', NOT_PUBLIC],
+  ['2130706433', NOT_PUBLIC],
+  ['0x7f000001', NOT_PUBLIC],
+  ['0177.0.0.1', NOT_PUBLIC],
+  ['127.255.255.254:8443', NOT_PUBLIC],
+  ['[::1]', NOT_PUBLIC],
+  ['[0:0:0:0:0:0:0:1]', NOT_PUBLIC],
+  ['[::ffff:127.0.0.1]', NOT_PUBLIC],
+  ['[0:0:0:0:0:ffff:7f00:1]', NOT_PUBLIC],
+  // Private.
+  ['10.0.0.1', NOT_PUBLIC],
+  ['172.16.0.1', NOT_PUBLIC],
+  ['172.31.255.255', NOT_PUBLIC],
+  ['192.168.1.1', NOT_PUBLIC],
+  ['100.64.0.1', NOT_PUBLIC],
+  ['[::ffff:10.0.0.1]', NOT_PUBLIC],
+  // Link-local.
+  ['169.254.169.254', NOT_PUBLIC],
+  ['[fe80::1]', NOT_PUBLIC],
+  // Unique-local.
+  ['[fd00::1]', NOT_PUBLIC],
+  ['[fc00::1]', NOT_PUBLIC],
+  // Unspecified.
+  ['0.0.0.0', NOT_PUBLIC],
+  ['0', NOT_PUBLIC],
+  ['[::]', NOT_PUBLIC],
+  // Multicast.
+  ['224.0.0.1', NOT_PUBLIC],
+  ['[ff02::1]', NOT_PUBLIC],
+  // This machine by name.
+  ['localhost', NOT_PUBLIC],
+  ['LOCALHOST', NOT_PUBLIC],
+  ['foo.localhost', NOT_PUBLIC],
+  ['https://localhost:3000/', NOT_PUBLIC]
+]
+
+/** An event for each action, and the call it makes to `acme.sp1.convertro.com`. */
+const ACTION_EVENTS: Record<ActionKey, [SegmentEvent, RecordedCall]> = {
+  identifyUser: [testEvent({ type: 'identify', userId: 'user-42' }), expected('user', { id: 'user-42' })],
+  trackEvent: [testEvent({ type: 'track', event: 'Signed Up' }), expected('hit', { typ: 'Signed Up', val: '1' })],
+  orderCompleted: [
+    testEvent({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-1' } }),
+    expected('hit', { typ: 'sale', val: '1', eid: 'o-1' })
+  ],
+  appInstalled: [testEvent({ type: 'track', event: 'Application Installed' }), expected('install', {})]
+}
+
+describe('Convertro public hosts only', () => {
+  beforeEach(() => {
+    testDestination.responses = []
+  })
+
+  // The definition's own check, called as the runtime calls it (a custom scheme has no tokens): the runtime then
+  // words any error it throws as "Credentials are invalid", which would hide whether it is the settings error.
+  it.each(PUBLIC_HOSTS_ONLY)('testAuthentication takes domain %p as %p, sending nothing', async (domain, outcome) => {
+    const urls = anyHost()
+    const input = { settings: { ...SETTINGS, domain }, auth: { accessToken: '', refreshToken: '' } }
+    let error: unknown
+    try {
+      await Destination.authentication?.testAuthentication?.(createRequestClient(), input)
+    } catch (e) {
+      error = e
+    }
+    if (outcome instanceof RegExp) expectRejected(error, 'domain', outcome)
+    else expect(error).toBeUndefined()
+    expect(urls).toEqual([])
+  })
+
+  describe.each(Object.keys(ACTION_EVENTS) as ActionKey[])('%s', (action) => {
+    const [event, call] = ACTION_EVENTS[action]
+
+    it.each(PUBLIC_HOSTS_ONLY)('takes domain %p as %p', async (domain, outcome) => {
+      const { urls, error } = await run(action, event, { domain })
+      const calls = urls.map((url) => parseCall('GET', new URL(url)))
+      if (outcome instanceof RegExp) {
+        expectRejected(error, 'domain', outcome)
+        expect(calls).toEqual([])
+      } else {
+        expect(error).toBeUndefined()
+        expect(calls).toEqual([{ ...call, origin: outcome }])
+      }
+    })
+  })
+})
 
 describe('Convertro hostile settings', () => {
   beforeEach(() => {

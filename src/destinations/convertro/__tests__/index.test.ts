@@ -1,22 +1,33 @@
 import http from 'http'
-import type { AddressInfo } from 'net'
 import nock from 'nock'
 import { Destination as RuntimeDestination, createTestIntegration, defaultValues } from '@segment/actions-core'
 import type { JSONObject, JSONValue, SegmentEvent } from '@segment/actions-core'
 import Definition from '../index'
 import * as entry from '../index'
 import type { Settings } from '../generated-types'
-import { account, hybridAttributionModel } from '../../../shared/convertro-rules'
+import { hybridAttributionModel } from '../../../shared/convertro-rules'
 import { CONTEXT, SETTINGS, expected, parseCall, recordConvertroCalls, testEvent } from './__helpers__/helpers'
 import type { RecordedCall } from './__helpers__/helpers'
+import { COLLECTOR_ORIGIN, COLLECTOR_SETTINGS, listen, routedTo, useRealSockets } from './__helpers__/local-collector'
+
+/** The fields the contract requires of each action (README, "Server mode"), as declared `required: true`. */
+const REQUIRED_FIELDS = {
+  identifyUser: ['user_id', 'device_id', 'timestamp'],
+  trackEvent: ['event_type', 'device_id', 'timestamp'],
+  orderCompleted: ['order_id', 'device_id', 'timestamp'],
+  appInstalled: ['device_id', 'timestamp']
+}
 
 describe('Convertro', () => {
-  it('is a cloud destination named plainly, with the five settings', () => {
-    expect(Definition).toMatchObject({ name: 'Convertro', mode: 'cloud', authentication: { scheme: 'custom' } })
+  it('is a cloud destination named "Convertro (Actions)", with the four server settings', () => {
+    expect(Definition).toMatchObject({
+      name: 'Convertro (Actions)',
+      slug: 'actions-convertro',
+      mode: 'cloud',
+      authentication: { scheme: 'custom' }
+    })
     const fields = Definition.authentication?.fields ?? {}
-    expect(Object.keys(fields)).toEqual(['account', 'clientName', 'siteId', 'domain', 'hybridAttributionModel'])
     expect(Object.entries(fields).map(([key, field]) => [key, field.type, field.required ?? false])).toEqual([
-      ['account', 'string', true],
       ['clientName', 'string', true],
       ['siteId', 'string', true],
       ['domain', 'string', true],
@@ -25,14 +36,12 @@ describe('Convertro', () => {
     expect(fields.hybridAttributionModel.default).toBe(false)
   })
 
-  it('takes the settings it shares with the browser destination from the shared rules, as they are', () => {
-    const fields = Definition.authentication?.fields ?? {}
-    expect(fields.account).toBe(account)
-    expect(fields.hybridAttributionModel).toBe(hybridAttributionModel)
+  it('takes the setting it shares with the browser destination from the shared rules, as it is', () => {
+    expect(Definition.authentication?.fields.hybridAttributionModel).toBe(hybridAttributionModel)
   })
 
-  it('exports the definition by default, and by name only what the local CLI reuses', () => {
-    expect(Object.keys(entry).sort()).toEqual(['CALL_KINDS', 'LOOPBACK_HOSTS', 'default', 'parseDomain', 'statusError'])
+  it('exports the definition alone', () => {
+    expect(Object.keys(entry)).toEqual(['default'])
   })
 
   const presets = (Definition.presets ?? []).flatMap((preset) => (preset.type === 'automatic' ? [preset] : []))
@@ -47,8 +56,8 @@ describe('Convertro', () => {
         'type = "track" and event != "Order Completed" and event != "Application Installed"',
         'automatic'
       ],
-      ['Order Completed', 'orderCompleted', 'event = "Order Completed"', 'automatic'],
-      ['Application Installed', 'appInstalled', 'event = "Application Installed"', 'automatic']
+      ['Order Completed', 'orderCompleted', 'type = "track" and event = "Order Completed"', 'automatic'],
+      ['Application Installed', 'appInstalled', 'type = "track" and event = "Application Installed"', 'automatic']
     ])
     for (const preset of presets) {
       const action = Definition.actions[preset.partnerAction]
@@ -64,18 +73,45 @@ describe('Convertro', () => {
     }
   })
 
+  it('declares required exactly the fields the contract requires', () => {
+    const required = Object.fromEntries(
+      Object.entries(Definition.actions).map(([key, action]) => [
+        key,
+        Object.entries(action.fields).flatMap(([field, { required }]) => (required === true ? [field] : []))
+      ])
+    )
+    expect(required).toEqual(REQUIRED_FIELDS)
+  })
+
+  it('offers batching off by default, 50 events a batch and at most 100, the size hidden', () => {
+    for (const action of Object.values(Definition.actions)) {
+      expect(action.fields.enable_batching).toMatchObject({ type: 'boolean', default: false })
+      expect(action.fields.batch_size).toMatchObject({
+        type: 'number',
+        default: 50,
+        minimum: 1,
+        maximum: 100,
+        unsafe_hidden: true
+      })
+    }
+  })
+
   describe('testAuthentication', () => {
     const testDestination = createTestIntegration(Definition)
 
-    it('accepts valid settings without calling the network', async () => {
+    it('accepts valid settings, with no account (server calls never use one), without calling the network', async () => {
+      const calls = recordConvertroCalls()
+      expect(Object.keys(SETTINGS)).toEqual(['clientName', 'siteId', 'domain', 'hybridAttributionModel'])
       await expect(testDestination.testAuthentication(SETTINGS)).resolves.not.toThrow()
+      expect(calls).toEqual([])
     })
 
     it.each([
-      [{ account: '' }, 'Missing required setting: account.'],
+      [{ clientName: '' }, 'Missing required setting: clientName.'],
       [{ clientName: '', siteId: '' }, 'Missing required settings: clientName, siteId.'],
+      [{ domain: '' }, 'Missing required setting: domain.'],
       [{ domain: 'acme.sp1.convertro.com/evil' }, 'The "domain" setting "acme.sp1.convertro.com/evil" is invalid'],
-      [{ domain: 'http://acme.sp1.convertro.com' }, 'http:// is only allowed for localhost, 127.0.0.1, [::1]']
+      [{ domain: 'http://acme.sp1.convertro.com' }, 'calls go over https only']
     ])('rejects %p', async (overrides, message) => {
       await expect(testDestination.testAuthentication({ ...SETTINGS, ...overrides })).rejects.toThrow(message)
     })
@@ -99,6 +135,14 @@ describe('Convertro', () => {
       return destination.onEvent(testEvent(event), runtimeSettings)
     }
 
+    // fast-uri after 3.1.0 failed every event of a destination whose name has a space or brackets.
+    it('runs an event under its name, "Convertro (Actions)"', async () => {
+      const calls = recordConvertroCalls()
+      expect(destination.name).toBe('Convertro (Actions)')
+      await run({ type: 'identify', userId: 'user-42' })
+      expect(calls).toEqual([expected('user', { id: 'user-42' })])
+    })
+
     it('routes each kind of event to its own action only', async () => {
       const calls = recordConvertroCalls()
       await run({ type: 'identify', userId: 'user-42' })
@@ -110,6 +154,9 @@ describe('Convertro', () => {
         context: { ...CONTEXT, app: { name: 'Shop', version: '1.0' } }
       })
       await run({ type: 'page', name: 'Home' })
+      // Only a track is an order or an install.
+      await run({ type: 'screen', event: 'Order Completed', properties: { order_id: 'o-2' } })
+      await run({ type: 'page', event: 'Application Installed' })
       expect(calls).toEqual([
         expected('user', { id: 'user-42' }),
         expected('hit', { typ: 'Signed Up', val: '10' }),
@@ -142,32 +189,43 @@ describe('Convertro', () => {
       expect(calls).toEqual([expected('user', { id: 'user-42' }, '/acme%20corp%2Feu%3F%23/site%201%2F..%25/')])
     })
 
-    it('sends to a loopback collector over http, port included', async () => {
-      const calls = recordConvertroCalls([[200, 'OK']], 'http://127.0.0.1:3000')
-      await run({ type: 'identify', userId: 'user-42' }, { ...SETTINGS, domain: 'http://127.0.0.1:3000/' })
-      expect(calls).toEqual([{ ...expected('user', { id: 'user-42' }), origin: 'http://127.0.0.1:3000' }])
+    it('sends to the domain’s port when it has one', async () => {
+      const origin = 'https://acme.sp1.convertro.com:8443'
+      const calls = recordConvertroCalls([[200, 'OK']], origin)
+      await run(
+        { type: 'identify', userId: 'user-42' },
+        { ...SETTINGS, domain: 'https://acme.sp1.convertro.com:8443/' }
+      )
+      expect(calls).toEqual([{ ...expected('user', { id: 'user-42' }), origin }])
     })
 
-    it('sends real HTTP requests to a collector on loopback', async () => {
-      const received: RecordedCall[] = []
-      const server = http.createServer((req, res) => {
-        received.push(parseCall(req.method ?? '', new URL(req.url ?? '', `http://${req.headers.host}`)))
-        res.end('OK')
+    describe('over a real connection', () => {
+      useRealSockets()
+
+      it('sends real HTTP requests, encoded as they reach the collector', async () => {
+        const received: RecordedCall[] = []
+        const server = http.createServer((req, res) => {
+          received.push(parseCall(req.method ?? '', new URL(req.url ?? '', `https://${req.headers.host}`)))
+          res.end('OK')
+        })
+        destination = new RuntimeDestination(routedTo(await listen(server)))
+        try {
+          const settings = { ...COLLECTOR_SETTINGS, hybridAttributionModel: true }
+          await run({ type: 'identify', userId: 'user 42/ü' }, settings)
+          await run(
+            { type: 'track', event: 'Order Completed', properties: { order_id: 'o&1', repeat: true } },
+            settings
+          )
+        } finally {
+          await new Promise((resolve) => server.close(resolve))
+        }
+        const origin = COLLECTOR_ORIGIN
+        expect(received).toEqual([
+          { ...expected('user', { id: 'user 42/ü' }), origin },
+          { ...expected('hit', { typ: 'sale.repeat', val: '1', eid: 'o&1' }), origin },
+          { ...expected('hit', { typ: 'sale', val: '1', eid: 'o&1' }), origin }
+        ])
       })
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-      try {
-        const settings = { ...SETTINGS, domain: origin, hybridAttributionModel: true }
-        await run({ type: 'identify', userId: 'user 42/ü' }, settings)
-        await run({ type: 'track', event: 'Order Completed', properties: { order_id: 'o&1', repeat: true } }, settings)
-      } finally {
-        await new Promise((resolve) => server.close(resolve))
-      }
-      expect(received).toEqual([
-        { ...expected('user', { id: 'user 42/ü' }), origin },
-        { ...expected('hit', { typ: 'sale.repeat', val: '1', eid: 'o&1' }), origin },
-        { ...expected('hit', { typ: 'sale', val: '1', eid: 'o&1' }), origin }
-      ])
     })
 
     it('sends nothing and fails for good when the domain would leave Convertro’s host', async () => {

@@ -11,7 +11,6 @@ const destinationSlug = 'actions-convertro'
 // request's URL, one a line. The generated settings are random text, which the destination rightly refuses as a
 // domain, so the settings are fixed and valid (hybrid on, so an order shows both of its calls).
 const settings = {
-  account: 'acme',
   clientName: 'acme',
   siteId: '1234',
   domain: 'acme.sp1.convertro.com',

@@ -91,9 +91,10 @@ describe('Convertro.orderCompleted (device mode)', () => {
     expect(received).toStrictEqual([])
   })
 
-  it('is triggered by Order Completed only', async () => {
+  it('is triggered by an Order Completed track only', async () => {
     const { plugins, received } = await loaded()
     await deliver(plugins.orderCompleted, { type: 'track', event: 'Order Refunded', properties: { order_id: 'o-1' } })
+    await deliver(plugins.orderCompleted, { type: 'page', event: 'Order Completed', properties: { order_id: 'o-1' } })
 
     expect(received).toStrictEqual([])
   })

@@ -83,14 +83,19 @@ describe('Convertro.trackEvent (device mode)', () => {
     })
   })
 
-  it('by default sends every track event under its own name, except the ones with their own action', async () => {
+  it('by default sends every track event but Order Completed under its own name, Application Installed too', async () => {
     const { plugins, received } = await loaded()
     for (const event of ['Product Viewed', 'Order Completed', 'Application Installed']) {
       await deliver(plugins.trackEvent, track(event, { order_id: 'o-1' }))
     }
     await deliver(plugins.trackEvent, { type: 'identify', userId: 'u-1' })
+    await deliver(plugins.trackEvent, { type: 'page', event: 'Signed Up' })
 
-    expect(received).toStrictEqual([['trackEvent', { type: 'Product Viewed', id: 'o-1' }]])
+    // Device mode has no install action: its trackEvent takes the install, as the classic destination did.
+    expect(received).toStrictEqual([
+      ['trackEvent', { type: 'Product Viewed', id: 'o-1' }],
+      ['trackEvent', { type: 'Application Installed', id: 'o-1' }]
+    ])
   })
 
   it('rejects an event whose Convertro event type maps to nothing, pushing nothing', async () => {

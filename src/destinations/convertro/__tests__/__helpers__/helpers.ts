@@ -27,6 +27,14 @@ export function testEvent(event: Partial<SegmentEvent> = {}): SegmentEvent {
   return createTestEvent({ timestamp: '2024-03-05T10:20:30.999Z', context: CONTEXT, ...event })
 }
 
+/**
+ * actions-core's own validation error for a field declared `required` that the mapping left without a value:
+ * thrown before the action runs (match it with `toMatchObject`).
+ */
+export function missingRequired(field: string) {
+  return { name: 'AggregateAjvError', message: `The root value is missing the required field '${field}'.` }
+}
+
 /** The batch result of an event rejected as invalid before anything was sent. */
 export function invalidEntry(message: RegExp) {
   return expect.objectContaining({

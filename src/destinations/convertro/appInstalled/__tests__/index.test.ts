@@ -6,6 +6,7 @@ import {
   TS,
   expected,
   invalidEntry,
+  missingRequired,
   recordConvertroCalls,
   sorted,
   testEvent
@@ -45,7 +46,7 @@ describe('Convertro.appInstalled', () => {
     expect(calls).toEqual([expected('install', { apv: '3.2.1' }), expected('install', { app: 'Acme Shop' })])
   })
 
-  it('rejects an install without a device id and sends nothing', async () => {
+  it('rejects an install without a device id in actions-core’s validation, and sends nothing', async () => {
     const calls = recordConvertroCalls()
     await expect(
       testDestination.testAction('appInstalled', {
@@ -53,7 +54,19 @@ describe('Convertro.appInstalled', () => {
         settings: SETTINGS,
         useDefaultMappings: true
       })
-    ).rejects.toThrow(PayloadValidationError)
+    ).rejects.toMatchObject(missingRequired('device_id'))
+    expect(calls).toEqual([])
+  })
+
+  it('rejects a blank device id with a PayloadValidationError naming sid, and sends nothing', async () => {
+    const calls = recordConvertroCalls()
+    const result = testDestination.testAction('appInstalled', {
+      event: testEvent({ type: 'track', event: 'Application Installed', context: { device: { id: '\t' } } }),
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    await expect(result).rejects.toThrow(PayloadValidationError)
+    await expect(result).rejects.toThrow(/^Missing device id: Convertro requires `sid` on every call/)
     expect(calls).toEqual([])
   })
 
@@ -63,6 +76,7 @@ describe('Convertro.appInstalled', () => {
       events: [
         testEvent({ type: 'track', event: 'Application Installed', context: { ...CONTEXT, app: { name: 'Shop' } } }),
         testEvent({ type: 'track', event: 'Application Installed', context: {} }),
+        testEvent({ type: 'track', event: 'Application Installed', context: { device: { id: ' ' } } }),
         testEvent({ type: 'track', event: 'Application Installed', context: { ...CONTEXT, app: { name: 'Down' } } })
       ],
       settings: SETTINGS,
@@ -71,14 +85,16 @@ describe('Convertro.appInstalled', () => {
     expect(sorted(calls)).toEqual([expected('install', { app: 'Down' }), expected('install', { app: 'Shop' })])
     expect(testDestination.results[0].multistatus).toEqual([
       expect.objectContaining({ status: 200, sent: { urls: [expect.stringMatching(/app=Shop/)] } }),
+      invalidEntry(/^The root value is missing the required field 'device_id'\.$/),
       invalidEntry(/^Missing device id/),
       expect.objectContaining({
         status: 503,
-        errortype: 'RETRYABLE_ERROR',
+        errortype: 'SERVICE_UNAVAILABLE',
         errormessage: 'Convertro answered 503: busy'
       })
     ])
   })
+
   it('leaves out an empty app name and version in a batch too, where actions-core keeps empty fields', async () => {
     const calls = recordConvertroCalls()
     await testDestination.testBatchAction('appInstalled', {

@@ -4,6 +4,7 @@ import {
   SETTINGS,
   expected,
   invalidEntry,
+  missingRequired,
   recordConvertroCalls,
   sorted,
   testEvent
@@ -26,22 +27,44 @@ describe('Convertro.identifyUser', () => {
     expect(calls).toEqual([expected('user', { id: 'user-42' })])
   })
 
-  it('rejects an anonymous identify with a PayloadValidationError naming the user id, and sends nothing', async () => {
+  it('rejects an anonymous identify in actions-core’s validation, the user id being required, and sends nothing', async () => {
     const calls = recordConvertroCalls()
     const result = testDestination.testAction('identifyUser', {
       event: testEvent({ type: 'identify', userId: null, anonymousId: 'anon-1' }),
       settings: SETTINGS,
       useDefaultMappings: true
     })
-    await expect(result).rejects.toThrow(PayloadValidationError)
-    await expect(result).rejects.toThrow(/user id.*`id`/)
+    await expect(result).rejects.toMatchObject(missingRequired('user_id'))
     expect(calls).toEqual([])
   })
 
-  it('rejects an event without a device id with a PayloadValidationError naming sid, and sends nothing', async () => {
+  it('rejects a blank user id with a PayloadValidationError naming id, and sends nothing', async () => {
+    const calls = recordConvertroCalls()
+    const result = testDestination.testAction('identifyUser', {
+      event: testEvent({ type: 'identify', userId: '  ' }),
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    await expect(result).rejects.toThrow(PayloadValidationError)
+    await expect(result).rejects.toThrow('Missing user id: Convertro requires `id` on this call.')
+    expect(calls).toEqual([])
+  })
+
+  it('rejects an event without a device id in actions-core’s validation, and sends nothing', async () => {
     const calls = recordConvertroCalls()
     const result = testDestination.testAction('identifyUser', {
       event: testEvent({ type: 'identify', userId: 'user-42', context: { userAgent: 'UA/1.0' } }),
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    await expect(result).rejects.toMatchObject(missingRequired('device_id'))
+    expect(calls).toEqual([])
+  })
+
+  it('rejects a blank device id with a PayloadValidationError naming sid, and sends nothing', async () => {
+    const calls = recordConvertroCalls()
+    const result = testDestination.testAction('identifyUser', {
+      event: testEvent({ type: 'identify', userId: 'user-42', context: { device: { id: '  ' } } }),
       settings: SETTINGS,
       useDefaultMappings: true
     })
@@ -73,15 +96,17 @@ describe('Convertro.identifyUser', () => {
       events: [
         testEvent({ type: 'identify', userId: 'user-1' }),
         testEvent({ type: 'identify', userId: null, anonymousId: 'anon-1' }),
-        testEvent({ type: 'identify', userId: 'user-3' })
+        testEvent({ type: 'identify', userId: '  ' }),
+        testEvent({ type: 'identify', userId: 'user-4' })
       ],
       settings: SETTINGS,
       useDefaultMappings: true
     })
-    expect(sorted(calls)).toEqual([expected('user', { id: 'user-1' }), expected('user', { id: 'user-3' })])
+    expect(sorted(calls)).toEqual([expected('user', { id: 'user-1' }), expected('user', { id: 'user-4' })])
     expect(testDestination.results[0].multistatus).toEqual([
       expect.objectContaining({ status: 200 }),
-      invalidEntry(/user id/),
+      invalidEntry(/^The root value is missing the required field 'user_id'\.$/),
+      invalidEntry(/^Missing user id: Convertro requires `id` on this call\.$/),
       expect.objectContaining({ status: 200 })
     ])
   })

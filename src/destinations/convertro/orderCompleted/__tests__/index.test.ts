@@ -1,4 +1,4 @@
-import { IntegrationError, PayloadValidationError, RetryableError, createTestIntegration } from '@segment/actions-core'
+import { IntegrationError, PayloadValidationError, createTestIntegration } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import Destination from '../../index'
 import { ATTRIBUTION_TABLE } from '../../../../shared/__tests__/__helpers__/attribution'
@@ -6,6 +6,7 @@ import {
   SETTINGS,
   expected,
   invalidEntry,
+  missingRequired,
   recordConvertroCalls,
   sorted,
   testEvent
@@ -85,11 +86,28 @@ describe('Convertro.orderCompleted', () => {
     expect(calls).toEqual([expected('hit', { typ: 'sale', val: '1', eid: '12345' })])
   })
 
-  it('rejects an order without an order id with a PayloadValidationError naming it, and sends nothing', async () => {
+  it('rejects an order without an order id in actions-core’s validation, and sends nothing', async () => {
     const calls = recordConvertroCalls()
-    const result = order({ total: 20 })
+    await expect(order({ total: 20 })).rejects.toMatchObject(missingRequired('order_id'))
+    expect(calls).toEqual([])
+  })
+
+  it('rejects a blank order id with a PayloadValidationError naming eid, and sends nothing', async () => {
+    const calls = recordConvertroCalls()
+    const result = order({ order_id: '  ', total: 20 })
     await expect(result).rejects.toThrow(PayloadValidationError)
-    await expect(result).rejects.toThrow(/order id.*`eid`/)
+    await expect(result).rejects.toThrow('Missing order id: Convertro requires `eid` on this call.')
+    expect(calls).toEqual([])
+  })
+
+  it('rejects an order without a device id in actions-core’s validation, and sends nothing', async () => {
+    const calls = recordConvertroCalls()
+    const result = testDestination.testAction('orderCompleted', {
+      event: testEvent({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-1' }, context: {} }),
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    await expect(result).rejects.toMatchObject(missingRequired('device_id'))
     expect(calls).toEqual([])
   })
 
@@ -99,8 +117,8 @@ describe('Convertro.orderCompleted', () => {
       [503, 'busy']
     ])
     const result = order({ order_id: 'o-1', repeat: true }, true)
-    await expect(result).rejects.toThrow(RetryableError)
-    await expect(result).rejects.toThrow('Convertro answered 503: busy')
+    await expect(result).rejects.toThrow(IntegrationError)
+    await expect(result).rejects.toMatchObject({ status: 503, message: 'Convertro answered 503: busy' })
     expect(calls).toEqual([hit('sale.repeat'), hit('sale')])
   })
 
@@ -111,7 +129,7 @@ describe('Convertro.orderCompleted', () => {
       [200, 'OK']
     ])
     const attempt = () => order({ order_id: 'o-1', total: 20, repeat: true }, true)
-    await expect(attempt()).rejects.toThrow(RetryableError)
+    await expect(attempt()).rejects.toMatchObject({ status: 503 })
     testDestination.responses = []
     await expect(attempt()).resolves.toHaveLength(2)
     // The first call is sent again though Convertro recorded it: the same eid, sid, ts and val mark it as the same sale.
@@ -122,7 +140,7 @@ describe('Convertro.orderCompleted', () => {
     const calls = recordConvertroCalls([[400, 'bad sid']])
     const result = order({ order_id: 'o-1', repeat: true }, true)
     await expect(result).rejects.toThrow(IntegrationError)
-    await expect(result).rejects.toThrow('Convertro answered 400: bad sid')
+    await expect(result).rejects.toMatchObject({ status: 400, message: 'Convertro answered 400: bad sid' })
     expect(calls).toEqual([hit('sale.repeat')])
   })
 
@@ -131,7 +149,7 @@ describe('Convertro.orderCompleted', () => {
     await testDestination.testBatchAction('orderCompleted', {
       events: [
         testEvent({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-1', repeat: true } }),
-        testEvent({ type: 'track', event: 'Order Completed', properties: { total: 5 } }),
+        testEvent({ type: 'track', event: 'Order Completed', properties: { order_id: ' ', total: 5 } }),
         testEvent({ type: 'track', event: 'Order Completed', properties: { order_id: 'o-3' } })
       ],
       settings: { ...SETTINGS, hybridAttributionModel: true },
@@ -157,7 +175,7 @@ describe('Convertro.orderCompleted', () => {
     // Answered by Convertro: what was sent and the answer are kept, and the failure is Convertro's.
     expect(failed).toEqual({
       status: 500,
-      errortype: 'RETRYABLE_ERROR',
+      errortype: 'INTERNAL_SERVER_ERROR',
       errormessage: 'Convertro answered 500: down',
       sent: { urls: [expect.stringContaining('eid=o-3')] },
       body: 'down',

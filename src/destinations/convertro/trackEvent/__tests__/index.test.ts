@@ -5,6 +5,7 @@ import {
   SETTINGS,
   expected,
   invalidEntry,
+  missingRequired,
   recordConvertroCalls,
   sorted,
   testEvent
@@ -112,7 +113,7 @@ describe('Convertro.trackEvent', () => {
       mapping,
       useDefaultMappings: true
     })
-    await expect(result).rejects.toThrow(`The root value is missing the required field '${field}'.`)
+    await expect(result).rejects.toMatchObject(missingRequired(field))
     expect(calls).toEqual([])
   })
 
@@ -144,19 +145,19 @@ describe('Convertro.trackEvent', () => {
     }
   )
 
-  it('treats a blank device id as missing and sends nothing', async () => {
+  it('rejects a blank device id with a PayloadValidationError naming sid, and sends nothing', async () => {
     const calls = recordConvertroCalls()
-    await expect(
-      testDestination.testAction('trackEvent', {
-        event: testEvent({ type: 'track', event: 'Signed Up', context: { device: { id: '   ' } } }),
-        settings: SETTINGS,
-        useDefaultMappings: true
-      })
-    ).rejects.toThrow(/^Missing device id/)
+    const result = testDestination.testAction('trackEvent', {
+      event: testEvent({ type: 'track', event: 'Signed Up', context: { device: { id: '   ' } } }),
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    await expect(result).rejects.toThrow(PayloadValidationError)
+    await expect(result).rejects.toThrow(/^Missing device id: Convertro requires `sid` on every call/)
     expect(calls).toEqual([])
   })
 
-  it('rejects an event without a device id and sends nothing', async () => {
+  it('rejects an event without a device id in actions-core’s validation, and sends nothing', async () => {
     const calls = recordConvertroCalls()
     await expect(
       testDestination.testAction('trackEvent', {
@@ -164,7 +165,7 @@ describe('Convertro.trackEvent', () => {
         settings: SETTINGS,
         useDefaultMappings: true
       })
-    ).rejects.toThrow(PayloadValidationError)
+    ).rejects.toMatchObject(missingRequired('device_id'))
     expect(calls).toEqual([])
   })
 
@@ -174,15 +175,17 @@ describe('Convertro.trackEvent', () => {
       events: [
         testEvent({ type: 'track', event: 'A', properties: { revenue: 1 } }),
         testEvent({ type: 'track', event: 'B', context: {} }),
-        testEvent({ type: 'track', event: 'C', properties: { revenue: '3' } })
+        testEvent({ type: 'track', event: 'C', context: { device: { id: ' ' } } }),
+        testEvent({ type: 'track', event: 'D', properties: { revenue: '3' } })
       ],
       settings: SETTINGS,
       useDefaultMappings: true
     })
-    expect(sorted(calls)).toEqual([expected('hit', { typ: 'A', val: '1' }), expected('hit', { typ: 'C', val: '3' })])
+    expect(sorted(calls)).toEqual([expected('hit', { typ: 'A', val: '1' }), expected('hit', { typ: 'D', val: '3' })])
     expect(testDestination.results[0].multistatus).toEqual([
       expect.objectContaining({ status: 200 }),
-      invalidEntry(/sid/),
+      invalidEntry(/^The root value is missing the required field 'device_id'\.$/),
+      invalidEntry(/`sid`/),
       expect.objectContaining({ status: 200 })
     ])
   })

@@ -11,7 +11,6 @@ const seedName = `${destinationSlug}#${actionSlug}`
 // Segment's snapshot test, adapted for a GET API: the request URLs are recorded (Convertro's calls have no
 // body), with fixed valid settings (the generated ones are random text, refused as a domain).
 const settings = {
-  account: 'acme',
   clientName: 'acme',
   siteId: '1234',
   domain: 'acme.sp1.convertro.com',

@@ -1,0 +1,3 @@
+export type Hubspot = {
+  push: (event: unknown[]) => void
+}
