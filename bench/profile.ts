@@ -8,7 +8,7 @@ import { EVENTS, convertroSettings, definition, floorDefinition, runEvent } from
 import type { ActionKey, EventRunner } from './lib/fixtures'
 
 // A CPU profile of the per-event path, each subject profiled on its own but all in the same process and the
-// same rounds: `npm run bench:profile [-- --events N --rounds R --top K]`. For each subject it prints the
+// same rounds: `npm run bench:profile [-- --events N --rounds R --top K --interval µs]`. For each subject it prints the
 // sampled time per event by function (self time) and the time spent under the destination's own code and
 // under actions-core's mapping, validation and request client (inclusive), so two subjects can be compared
 // frame by frame. It times nothing against a target: the bench does that.
@@ -56,6 +56,8 @@ interface Totals {
   events: number
   /** µs of samples by `function url:line`. */
   self: Map<string, number>
+  /** µs of samples by `function url:line`, for the samples under the destination's own code (OWN). */
+  own: Map<string, number>
   /** µs of samples with a frame of each INCLUSIVE group on the stack. */
   inclusive: Map<string, number>
   total: number
@@ -91,6 +93,7 @@ function add(totals: Totals, profile: Profiler.Profile) {
       if (INCLUSIVE['request client (RequestClient)'](callFrame)) break
       if (INCLUSIVE['destination code (src/)'](callFrame)) {
         totals.inclusive.set(OWN, (totals.inclusive.get(OWN) ?? 0) + us)
+        totals.own.set(key, (totals.own.get(key) ?? 0) + us)
         break
       }
     }
@@ -101,6 +104,8 @@ async function main() {
   const eventsPerRound = option('events', 2000)
   const rounds = option('rounds', 6)
   const top = option('top', 25)
+  // Every sample costs the profiled code time: a longer interval and more events disturb it less.
+  const interval = option('interval', 100)
   const collector = await startCollector({ tls: true })
   const unroute = routeHttpsTo(collector)
   const ours = new Destination(definition)
@@ -114,7 +119,10 @@ async function main() {
     subjects.push({ name: `floor ${action}`, destination: floor, event: EVENTS[action], settings })
   }
   const totals = new Map<string, Totals>(
-    subjects.map((subject) => [subject.name, { events: 0, self: new Map(), inclusive: new Map(), total: 0 }])
+    subjects.map((subject) => [
+      subject.name,
+      { events: 0, self: new Map(), own: new Map(), inclusive: new Map(), total: 0 }
+    ])
   )
   // Warm every subject (JIT, connections) before profiling any.
   for (const subject of subjects) {
@@ -123,7 +131,7 @@ async function main() {
   const session = new Session()
   session.connect()
   await post(session, 'Profiler.enable')
-  await post(session, 'Profiler.setSamplingInterval', { interval: 50 })
+  await post(session, 'Profiler.setSamplingInterval', { interval })
   const wall = new Map<string, number>()
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 ? [...subjects].reverse() : subjects
@@ -144,7 +152,7 @@ async function main() {
   await collector.close()
 
   const perEvent = (us: number, events: number) => (us / events).toFixed(2).padStart(7)
-  console.log(`profile: ${rounds} rounds of ${eventsPerRound} events per subject, sampling every 50 µs\n`)
+  console.log(`profile: ${rounds} rounds of ${eventsPerRound} events per subject, sampling every ${interval} µs\n`)
   for (const subject of subjects) {
     const t = totals.get(subject.name) as Totals
     console.log(
@@ -158,6 +166,8 @@ async function main() {
     }
     const frames = [...t.self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)
     for (const [key, us] of frames) console.log(`  self ${perEvent(us, t.events)} µs  ${key}`)
+    const own = [...t.own.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)
+    for (const [key, us] of own) console.log(`  own  ${perEvent(us, t.events)} µs  ${key}`)
     console.log('')
   }
   // Self time per frame, ours minus its floor: where each action's extra time goes.
