@@ -8,10 +8,10 @@ import { EVENTS, convertroSettings, definition, floorDefinition, runEvent } from
 import type { ActionKey, EventRunner } from './lib/fixtures'
 
 // A CPU profile of the per-event path, each subject profiled on its own but all in the same process and the
-// same rounds: `npm run bench:profile [-- --events N --rounds R --top K --interval µs]`. For each subject it prints the
-// sampled time per event by function (self time) and the time spent under the destination's own code and
-// under actions-core's mapping, validation and request client (inclusive), so two subjects can be compared
-// frame by frame. It times nothing against a target: the bench does that.
+// same rounds: `npm run bench:profile [-- --events N --rounds R --top K --interval µs]`. For each subject it
+// prints the sampled time per event by function (self time), the time spent under the destination's own code
+// and under actions-core's mapping, validation and request client (inclusive), and the destination's own
+// frames, so two subjects can be compared frame by frame. It times nothing against a target: the bench does.
 
 const ROOT = path.join(__dirname, '..')
 
