@@ -42,7 +42,7 @@ async function finished(url: string, count: number): Promise<void> {
 }
 
 async function testerPicture(page: Page, file: string): Promise<void> {
-  await page.selectOption('#target', { label: 'Order Completed — event = "Order Completed"' })
+  await page.selectOption('#target', { label: 'Order Completed — type = "track" and event = "Order Completed"' })
   await page.click('#send')
   await page.waitForSelector('#result .request-line')
   await page.waitForFunction(() => document.querySelectorAll('#collector tbody tr').length >= 2)

@@ -1,6 +1,7 @@
 import nock from 'nock'
 
-const isLoopback = (host: string) => /^(localhost|127\.0\.0\.1|\[::1\]|::1)(:\d+)?$/.test(host)
+// convertro.test is the local tools' collector host: their own agent connects it to a server on loopback.
+const isLoopback = (host: string) => /^(localhost|127\.0\.0\.1|\[::1\]|::1|convertro\.test)(:\d+)?$/.test(host)
 
 /** What nock 13 reports for a request no interceptor took: its request options, or the request and its options. */
 interface Unmatched {
@@ -12,7 +13,8 @@ interface Unmatched {
   path?: string
 }
 
-// Tests answer Convertro's hosts with nock; loopback stays open for the real local servers some tests start.
+// Tests answer Convertro's hosts with nock; loopback (and the collector host, routed to it) stays open for the real
+// local servers some tests start.
 // Any other request that no test answered fails the test that made it, even if the code swallowed the error.
 const unanswered: string[] = []
 nock.emitter.on('no match', (request: Unmatched, options?: Unmatched) => {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import pLimit from 'p-limit'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import { loadServerDestination } from '../../src/cli/destinations'
+import { COLLECTOR_HOST } from '../../src/cli/lib/collector-host'
 import { SAMPLE_SETTINGS } from '../../src/cli/lib/samples'
 import { DEFAULT_RETRY } from '../../src/cli/lib/retry'
 import { routeEvent } from '../../src/cli/routing/route-event'
@@ -140,8 +141,9 @@ export async function ingest(cfg: Config): Promise<Row[]> {
       log: () => {},
       retry: DEFAULT_RETRY
     })
-    // The settings the server routes ingested events with: the samples, its own collector as the domain.
-    settings = { ...SAMPLE_SETTINGS, domain: new URL(server.url).origin }
+    // The settings the server routes ingested events with (the samples: its own collector, as convertro.test),
+    // with the collector named by its port, as this process reaches it.
+    settings = { ...SAMPLE_SETTINGS, domain: `${COLLECTOR_HOST}:${new URL(server.url).port}` }
   }
   const close = async () => {
     await server?.close()

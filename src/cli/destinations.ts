@@ -1,6 +1,9 @@
 import fs from 'fs'
 import path from 'path'
-import type * as ServerModule from '../destinations/convertro'
+import type * as Constants from '../destinations/convertro/constants'
+import type * as Endpoint from '../destinations/convertro/endpoint'
+import type * as Request from '../destinations/convertro/request'
+import { CollectorAgent } from './lib/collector-host'
 import type { AnyDefinition, Definition } from './lib/definition'
 import { PROJECT_ROOT } from './lib/paths'
 
@@ -8,7 +11,7 @@ import { PROJECT_ROOT } from './lib/paths'
  * The CLI's one door into the destinations: nothing else under src/cli imports them but the tester page's
  * device-mode runner (server/device/runner.ts), which esbuild bundles for the page with the browser destination in
  * it. Each is loaded from its source when asked for, so `serve --watch` gets a changed destination, and the rules
- * it exports, by loading again.
+ * the local tools take from its modules, by loading again.
  */
 
 /** Folders holding one destination each, as in Segment's repo (`<root>/<slug>/index.ts`). */
@@ -23,13 +26,18 @@ export const SERVER_DESTINATION_DIR = path.join(PROJECT_ROOT, 'src/destinations/
 /** The device-mode destination: `migrate --mode device` and `serve -r` read its definition. */
 export const BROWSER_DESTINATION_DIR = path.join(PROJECT_ROOT, 'src/browser-destinations/convertro-web')
 
-/** Convertro's rules that the local tools follow as the destination does, exported by it for them. */
-export type DestinationRules = Pick<
-  typeof ServerModule,
-  'CALL_KINDS' | 'LOOPBACK_HOSTS' | 'parseDomain' | 'statusError'
->
+/**
+ * Convertro's rules that the local tools follow as the destination does, each from the destination's own module:
+ * the call kinds the collector answers, the domain check migrate applies, and the typed error for a status.
+ */
+export interface DestinationRules {
+  CALL_KINDS: typeof Constants.CALL_KINDS
+  parseDomain: typeof Endpoint.parseDomain
+  statusError: typeof Request.statusError
+}
 
 export interface ServerDestination {
+  /** The definition, its calls connected by the local tools' agent (see CollectorAgent). */
   definition: Definition
   rules: DestinationRules
 }
@@ -106,21 +114,47 @@ export async function findDestination(directory: string, name?: string): Promise
   throw new Error(`Unknown destination "${name}" in ${shown}. Destinations: ${list}.`)
 }
 
-/** The server destination (by default the project's) with the rules it exports for the local tools. */
-export async function loadServerDestination(dir = SERVER_DESTINATION_DIR): Promise<ServerDestination> {
-  const module = (await import(path.join(dir, 'index.ts'))) as Partial<typeof ServerModule>
-  const { CALL_KINDS, LOOPBACK_HOSTS, parseDomain, statusError } = module
-  if (!module.default || !CALL_KINDS || !LOOPBACK_HOSTS || !parseDomain || !statusError) {
+/** A module of the server destination's folder, or nothing when the folder has no such file. */
+async function destinationModule<T>(dir: string, name: string): Promise<Partial<T>> {
+  const file = path.join(dir, `${name}.ts`)
+  return fs.existsSync(file) ? ((await import(file)) as Partial<T>) : {}
+}
+
+/**
+ * The definition as the local tools run it: the same, with every request it makes connected through `agent`, which
+ * actions-core passes to node-fetch as the request's agent. Nothing else about a request changes.
+ */
+function connectedThrough(definition: Definition, agent: CollectorAgent): Definition {
+  const own = definition.extendRequest
+  return { ...definition, extendRequest: (data) => ({ ...own?.(data), agent }) }
+}
+
+export interface ServerDestinationOptions {
+  /** The destination's folder; the project's server destination by default. */
+  dir?: string
+  /** The agent its requests go through: where `convertro.test` is answered. By default, one that knows no collector. */
+  agent?: CollectorAgent
+}
+
+/**
+ * The server destination (by default the project's), its requests connected through the local tools' agent, with
+ * the rules the local tools take from its modules (`constants.ts`, `endpoint.ts`, `request.ts`).
+ */
+export async function loadServerDestination(options: ServerDestinationOptions = {}): Promise<ServerDestination> {
+  const { dir = SERVER_DESTINATION_DIR, agent = new CollectorAgent() } = options
+  const shown = path.relative(process.cwd(), dir)
+  const module = (await import(path.join(dir, 'index.ts'))) as { default?: Definition }
+  const { CALL_KINDS } = await destinationModule<typeof Constants>(dir, 'constants')
+  const { parseDomain } = await destinationModule<typeof Endpoint>(dir, 'endpoint')
+  const { statusError } = await destinationModule<typeof Request>(dir, 'request')
+  if (!module.default?.actions || !CALL_KINDS || !parseDomain || !statusError) {
     throw new Error(
-      `${path.relative(
-        process.cwd(),
-        dir
-      )}/index.ts is not Convertro's server destination: it does not export the rules the local server follows (CALL_KINDS, LOOPBACK_HOSTS, parseDomain, statusError). A browser destination is served with -r.`
+      `${shown} is not Convertro's server destination: the local server follows rules it takes from its modules (CALL_KINDS from constants.ts, parseDomain from endpoint.ts, statusError from request.ts). A browser destination is served with -r.`
     )
   }
   // Its settings type is the generated one; the CLI hands it settings as JSON, which the destination checks.
-  const definition = module.default as unknown as Definition
-  return { definition, rules: { CALL_KINDS, LOOPBACK_HOSTS, parseDomain, statusError } }
+  const definition = connectedThrough(module.default, agent)
+  return { definition, rules: { CALL_KINDS, parseDomain, statusError } }
 }
 
 /** The folders whose change changes a destination, absolute, with `extra` folders outside them. */

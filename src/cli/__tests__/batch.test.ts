@@ -44,25 +44,32 @@ describe('routeBatch', () => {
     expect(scope.isDone()).toBe(true)
   })
 
-  it("classifies a failed entry by Convertro's rule and keeps what was sent", async () => {
-    nock(ORIGIN)
-      .get(/^\/api\/hit\//)
-      .reply(429, 'slow down')
-      .get(/^\/api\/user\//)
-      .reply(423, 'locked')
-    const { outcomes, requests } = await routeBatch(destination, [identify, signedUp], settings, subscriptions)
-    const [identifyOutcome, trackOutcome] = [outcomes[0][0], outcomes[1][1]]
-    expect(identifyOutcome).toMatchObject({
-      result: 'failed',
-      urls: [expect.stringContaining('/api/user/')],
-      error: { statusCode: 423, retryable: false, message: 'Convertro answered 423: locked' }
-    })
-    expect(trackOutcome).toMatchObject({
-      result: 'failed',
-      error: { statusCode: 429, retryable: true, code: 'RETRYABLE_ERROR', message: 'Convertro answered 429: slow down' }
-    })
-    expect(requests).toBe(2)
-  })
+  it.each([
+    [423, true],
+    [429, true],
+    [503, true],
+    [400, false],
+    [501, false]
+  ])(
+    "decides a failed entry's retry by Segment's rule (status %i) and keeps what was sent",
+    async (status, retryable) => {
+      nock(ORIGIN)
+        .get(/^\/api\/user\//)
+        .reply(status, 'no')
+      const { outcomes, requests } = await routeBatch(destination, [identify], settings, subscriptions)
+      expect(outcomes[0]).toEqual([
+        {
+          result: 'failed',
+          urls: [expect.stringMatching(`^${ORIGIN}/api/user/acme/1/\\?`)],
+          error: expect.objectContaining({ statusCode: status, retryable, message: `Convertro answered ${status}: no` })
+        }
+      ])
+      expect(outcomes[0][0].result === 'failed' && outcomes[0][0].error.summary).toMatch(
+        retryable ? /Segment would retry this event\.$/ : /Segment would not retry this event\.$/
+      )
+      expect(requests).toBe(1)
+    }
+  )
 
   it('fails the matching events of a subscription whose whole call failed, and only those', async () => {
     const { definition } = destination

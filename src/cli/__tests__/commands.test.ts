@@ -59,8 +59,13 @@ describe('validate', () => {
         fs
           .readFileSync(index, 'utf8')
           .replace(
-            "preset(actions, 'appInstalled')",
-            "preset(actions, 'appInstalled'), { ...preset(actions, 'trackEvent'), name: 'Typo', partnerAction: 'trakEvent' }, { ...preset(actions, 'trackEvent'), name: 'Negated', subscribe: 'type = \"track\" and not (event = \"A\")' }, { ...preset(actions, 'trackEvent'), name: 'Bad default', mapping: { event_type: { '@pth': '$.event' } } }"
+            /\n {2}\],\n {2}actions: /,
+            [
+              ",\n    { name: 'Typo', subscribe: TRIGGERS.trackEvent, partnerAction: 'trakEvent', mapping: defaultValues(trackEvent.fields), type: 'automatic' },",
+              "    { name: 'Negated', subscribe: 'type = \"track\" and not (event = \"A\")', partnerAction: 'trackEvent', mapping: defaultValues(trackEvent.fields), type: 'automatic' },",
+              "    { name: 'Bad default', subscribe: TRIGGERS.trackEvent, partnerAction: 'trackEvent', mapping: { event_type: { '@pth': '$.event' } }, type: 'automatic' }",
+              '  ],\n  actions: '
+            ].join('\n')
           )
       )
       edit('src/destinations/convertro/identifyUser/index.ts', (source) =>
@@ -129,8 +134,8 @@ describe('validate', () => {
       expect(code).toBe(0)
       expect(JSON.parse(stdout)).toMatchObject({
         'actions-convertro': {
-          settings: ['account', 'clientName', 'siteId', 'domain'],
-          appInstalled: ['app_name', 'timestamp']
+          settings: ['clientName', 'siteId', 'domain'],
+          appInstalled: ['app_name', 'device_id', 'timestamp']
         }
       })
     })
@@ -141,17 +146,16 @@ describe('list-required-fields', () => {
   it('prints the required settings and fields per destination as JSON', async () => {
     const { code, stdout } = await cli(['list-required-fields'])
     expect(code).toBe(0)
-    // The event time and the event type are declared required; the actions check their ids when they build the
-    // call instead, so the error names Convertro's parameter.
+    // Every field the contract requires is declared required, so Segment's mapping editor marks it.
     expect(JSON.parse(stdout)).toEqual({
       'actions-convertro': {
-        settings: ['account', 'clientName', 'siteId', 'domain'],
-        identifyUser: ['timestamp'],
-        trackEvent: ['event_type', 'timestamp'],
-        orderCompleted: ['timestamp'],
-        appInstalled: ['timestamp']
+        settings: ['clientName', 'siteId', 'domain'],
+        identifyUser: ['user_id', 'device_id', 'timestamp'],
+        trackEvent: ['event_type', 'device_id', 'timestamp'],
+        orderCompleted: ['order_id', 'device_id', 'timestamp'],
+        appInstalled: ['device_id', 'timestamp']
       },
-      'actions-convertro-web': { settings: ['account'], trackEvent: ['event_type'] }
+      'actions-convertro-web': { settings: ['account'], trackEvent: ['event_type'], orderCompleted: ['order_id'] }
     })
   })
 })
@@ -201,7 +205,8 @@ describe('send', () => {
   })
 
   it("prints the typed error's message and exits 1, sending nothing", async () => {
-    const event = tempFile('event.json', { ...SAMPLE_EVENTS.identifyUser, userId: undefined })
+    // A blank user id: present for actions-core's check of required fields, refused by the destination's own.
+    const event = tempFile('event.json', { ...SAMPLE_EVENTS.identifyUser, userId: ' ' })
     const { code, stdout, stderr } = await cli(['send', 'identifyUser', '-e', event, '-s', settings, '--dry-run'])
     expect(code).toBe(1)
     expect(stdout).toBe('')
@@ -218,9 +223,41 @@ describe('send', () => {
       const { code, stdout } = await cli(['send', 'appInstalled', '-e', event, '-s', local])
       expect(code).toBe(0)
       const lines = stdout.trimEnd().split('\n')
-      expect(lines[0]).toMatch(new RegExp(`^GET ${convertro.domain}/api/install/acme/1/\\?sid=`))
+      expect(lines[0]).toMatch(new RegExp(`^GET ${convertro.origin}/api/install/acme/1/\\?sid=`))
       expect(lines.slice(-3)).toEqual(['  app  Acme Shop', '  apv  4.2.0', '  → 200 OK'])
       expect(convertro.paths).toEqual([new URL(lines[0].slice(4)).pathname + new URL(lines[0].slice(4)).search])
+    } finally {
+      await convertro.close()
+    }
+  })
+
+  it('sends to convertro.test without a domain: the collector --collector names, or none when no server runs', async () => {
+    const convertro = await stubConvertro([200])
+    try {
+      const { domain: _none, ...noDomain } = SETTINGS
+      const local = tempFile('local.json', noDomain)
+      const event = tempFile('event.json', SAMPLE_EVENTS.identifyUser)
+      const sent = await cli(['send', 'identifyUser', '-e', event, '-s', local, '--collector', convertro.url])
+      expect(sent.code).toBe(0)
+      const [request] = sent.stdout.split('\n')
+      expect(request).toMatch(/^GET https:\/\/convertro\.test\/api\/user\/acme\/1\/\?sid=3f1b.*&id=user-1024$/)
+      expect(sent.stdout.trimEnd().split('\n').at(-1)).toBe('  → 200 OK')
+      expect(convertro.paths).toEqual([request.slice('GET https://convertro.test'.length)])
+
+      // A copy of the project, whose .convertro/ no server holds.
+      const project = copyProject()
+      const alone = await cli(['send', 'identifyUser', '-e', event, '-s', local], { cwd: project })
+      expect([alone.code, alone.stdout, alone.stderr]).toEqual([
+        1,
+        '',
+        'send: no server is running (none holds .convertro/ingest.jsonl): start one with `npm start`, or give --collector URL\n'
+      ])
+      const wrong = await cli(['send', 'identifyUser', '-e', event, '-s', local, '--collector', 'convertro.test'])
+      expect([wrong.code, wrong.stdout]).toEqual([1, ''])
+      expect(wrong.stderr).toBe(
+        "--collector convertro.test is not a local server's URL: give its http address and port, e.g. http://127.0.0.1:3000\n"
+      )
+      expect(convertro.paths).toHaveLength(1)
     } finally {
       await convertro.close()
     }
@@ -256,8 +293,8 @@ describe('migrate', () => {
     ip: { '@path': '$.context.ip' },
     value: { revenue: { '@path': '$.properties.revenue' } },
     order_id: { '@path': '$.properties.order_id' },
-    enable_batching: true,
-    batch_size: 100
+    enable_batching: false,
+    batch_size: 50
   }
 
   it('turns the events map into trackEvent subscriptions beside the other presets', async () => {
@@ -267,7 +304,6 @@ describe('migrate', () => {
     const result = JSON.parse(stdout) as { subscriptions: { subscribe: string; partnerAction: string }[] }
     expect(result).toMatchObject({
       settings: {
-        account: 'acme',
         clientName: 'acme',
         siteId: '1',
         domain: 'acme.sp1.convertro.com',
@@ -279,8 +315,8 @@ describe('migrate', () => {
       ['trackEvent', 'type = "track" and event = "Signed Up"'],
       ['trackEvent', 'type = "track" and event = "Trial Started"'],
       ['identifyUser', 'type = "identify"'],
-      ['orderCompleted', 'event = "Order Completed"'],
-      ['appInstalled', 'event = "Application Installed"']
+      ['orderCompleted', 'type = "track" and event = "Order Completed"'],
+      ['appInstalled', 'type = "track" and event = "Application Installed"']
     ])
     expect(result.subscriptions[0]).toEqual({
       name: 'Signed Up → signup',

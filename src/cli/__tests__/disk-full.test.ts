@@ -100,7 +100,7 @@ describe('a full disk under the Tracking API', () => {
         failed: 0,
         pending: 0
       })
-      const ids = stub.paths.map((url) => new URL(url, stub.domain).searchParams.get('id')).sort()
+      const ids = stub.paths.map((url) => new URL(url, stub.origin).searchParams.get('id')).sort()
       expect(ids).toEqual([...before, ...during].map((event) => event.userId).sort())
       expect(logged).toEqual([
         `Cannot write ${journal}: no space left on the device (ENOSPC); the Tracking API answers 503 until it can, so senders keep their events`,

@@ -43,7 +43,7 @@ describe('generate:types', () => {
 
   it("checks the browser destination's files too, reading its definition from the named export", async () => {
     const name = 'src/browser-destinations/convertro-web/orderCompleted/generated-types.ts'
-    const current = await staleFileFound(name, 'order_id?: string', 'order_id?: number')
+    const current = await staleFileFound(name, 'order_id: string', 'order_id: number')
     fs.writeFileSync(path.join(dir, name), current)
   })
 

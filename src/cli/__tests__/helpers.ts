@@ -160,10 +160,13 @@ export async function http(
   return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined }
 }
 
-/** A stand-in Convertro on loopback answering each call with the next status (the last one repeats). */
+/**
+ * A stand-in Convertro on loopback answering each call with the next status (the last one repeats). Its `domain` is
+ * the collector host with its port, `convertro.test:PORT`, which the local tools connect to 127.0.0.1:PORT.
+ */
 export async function stubConvertro(
   statuses: number[]
-): Promise<{ domain: string; paths: string[]; close(): Promise<void> }> {
+): Promise<{ domain: string; origin: string; url: string; paths: string[]; close(): Promise<void> }> {
   const { createServer } = await import('http')
   const paths: string[] = []
   const server = createServer((req, res) => {
@@ -174,7 +177,11 @@ export async function stubConvertro(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as { port: number }
   return {
-    domain: `http://127.0.0.1:${port}`,
+    domain: `convertro.test:${port}`,
+    /** Where the destination's calls to it go, as its exchanges show them. */
+    origin: `https://convertro.test:${port}`,
+    /** Where it listens, as `--collector` takes it. */
+    url: `http://127.0.0.1:${port}`,
     paths,
     close: () => new Promise((resolve) => server.close(() => resolve()))
   }

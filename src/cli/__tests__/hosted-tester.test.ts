@@ -198,7 +198,10 @@ describe("serve, called by Segment's hosted Actions Tester", () => {
       fields: Record<string, string>
     }
     expect(keysOf(refused)).toEqual(sorted([...SEGMENT_KEYS.notAuthenticated, ...OUR_KEYS.notAuthenticated]))
-    expect(refused).toMatchObject({ ok: false, error: expect.stringContaining("missing the required field 'account'") })
+    expect(refused).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("missing the required field 'clientName'")
+    })
     expect(refused.fields).toEqual({ $: "The root value is missing the required field 'domain'." })
   })
 
@@ -259,13 +262,21 @@ describe("serve, called by Segment's hosted Actions Tester", () => {
       [
         {
           statusCode: 404,
-          message: 'Convertro has no onDelete: it deletes no user data at Convertro',
+          message: 'Convertro (Actions) has no onDelete: it deletes no user data at Convertro',
           requestError: true
         }
       ]
     ],
-    ['createAudience', 404, { ok: false, error: 'Convertro is not an audience destination: it has no audienceConfig' }],
-    ['getAudience', 404, { ok: false, error: 'Convertro is not an audience destination: it has no audienceConfig' }],
+    [
+      'createAudience',
+      404,
+      { ok: false, error: 'Convertro (Actions) is not an audience destination: it has no audienceConfig' }
+    ],
+    [
+      'getAudience',
+      404,
+      { ok: false, error: 'Convertro (Actions) is not an audience destination: it has no audienceConfig' }
+    ],
     [
       'trackEvent/event_type',
       404,

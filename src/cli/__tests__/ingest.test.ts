@@ -2,7 +2,7 @@ import fs from 'fs'
 import zlib from 'zlib'
 import { createServer } from 'http'
 import type { IncomingMessage, ServerResponse } from 'http'
-import { cli, ingestServer, ingestView, settled as settledView, tempFile } from './helpers'
+import { cli, ingestServer, ingestView, serve, settled as settledView, tempFile } from './helpers'
 import type { IngestView, IngestedEvent, Served } from './helpers'
 
 // Each server is its own process, started from TypeScript sources.
@@ -13,7 +13,10 @@ interface Call {
   query: Record<string, string>
 }
 
-/** A stand-in Convertro on loopback whose answer a test can change: a status, or no answer at all. */
+/**
+ * A stand-in Convertro on loopback whose answer a test can change: a status, or no answer at all. Its domain is
+ * `convertro.test:PORT`, which the server connects to 127.0.0.1:PORT.
+ */
 async function convertro() {
   const calls: (Call & { status: number | 'hung' })[] = []
   const hung: ServerResponse[] = []
@@ -34,7 +37,7 @@ async function convertro() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as { port: number }
   return {
-    domain: `http://127.0.0.1:${port}`,
+    domain: `convertro.test:${port}`,
     calls,
     answer: (next: typeof answer) => (answer = next),
     /** The calls Convertro answered with 200: what it recorded. */
@@ -329,7 +332,8 @@ describe('Tracking API requests', () => {
   })
 
   it('takes an event sent again with the same messageId once', async () => {
-    const before = await ingested(server)
+    // Once the events of earlier tests are done, so the calls counted are this event's alone.
+    const before = await settled(server, (await ingested(server)).counts.accepted)
     const calls = stub.recorded().length
     for (let i = 0; i < 3; i++) {
       expect(
@@ -381,16 +385,24 @@ describe('Tracking API retries', () => {
     return { event: view.events.find((e) => e.id === messageId) as IngestedEvent, calls: stub.calls.length - calls }
   }
 
-  it('gives up after the retries, with the error in plain words', async () => {
-    const { event, calls } = await outcomeWith(429, 'r-exhausted')
-    expect(event).toMatchObject({ status: 'failed', attempts: 3 })
-    expect(event.reason).toMatch(/^Convertro answered 429: status 429 .*Segment would retry this event\.$/)
-    expect(calls).toBe(3)
-  })
+  it.each([429, 423, 503])(
+    'retries %i, as Segment would, and gives up after the retries, in plain words',
+    async (status) => {
+      const { event, calls } = await outcomeWith(status, `r-exhausted-${status}`)
+      expect(event).toMatchObject({ status: 'failed', attempts: 3 })
+      expect(event.reason).toMatch(
+        new RegExp(
+          `^Convertro answered ${status}: status ${status} \\([A-Z_]+\\)\\. Segment would retry this event\\.$`
+        )
+      )
+      expect(calls).toBe(3)
+    }
+  )
 
-  it('does not retry a non-retryable answer', async () => {
-    const { event, calls } = await outcomeWith(400, 'r-400')
+  it.each([400, 404, 501])('does not retry %i, as Segment would not', async (status) => {
+    const { event, calls } = await outcomeWith(status, `r-${status}`)
     expect(event).toMatchObject({ status: 'failed', attempts: 1 })
+    expect(event.reason).toMatch(/Segment would not retry this event\.$/)
     expect(calls).toBe(1)
   })
 
@@ -651,6 +663,11 @@ describe('serve --settings and --subscriptions', () => {
       'a domain that is a URL with a path',
       { account: 'acme', clientName: 'acme', siteId: '1', domain: 'https://evil.example/x' },
       /domain/
+    ],
+    [
+      'a local collector named the old way, over http on loopback',
+      { clientName: 'acme', siteId: '1', domain: 'http://127.0.0.1:3000' },
+      /"domain" setting "http:\/\/127\.0\.0\.1:3000" is invalid/
     ]
   ])('refuses to start with %s, naming the setting', async (_name, settings, named) => {
     const run = await cli(['serve', '--port', '0', '--no-watch', '--settings', tempFile('settings.json', settings)])
@@ -670,5 +687,25 @@ describe('serve --settings and --subscriptions', () => {
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('subscriptions[0].partnerAction "sendEmail" is not an action')
     expect(run.stderr).toMatch(/subscriptions\[1\]\.subscribe /)
+  })
+})
+
+describe('Tracking API without settings', () => {
+  it('sends to this server’s own collector, addressed as convertro.test, and records the calls exactly', async () => {
+    const server = await serve(['--no-watch'])
+    try {
+      const event = { event: 'Signed Up', userId: 'u1', messageId: 'own-1', context: device, timestamp: AT }
+      expect((await post(`${server.url}v1/track`, event)).status).toBe(200)
+      const view = await settled(server, 1)
+      const query = new URLSearchParams({ sid: DEVICE, ts: ts(AT), typ: 'Signed Up', val: '1' }).toString()
+      expect(view.events.map((e) => [e.id, e.status])).toEqual([['own-1', 'sent']])
+      expect(view.events[0].subscriptions.flatMap((s) => s.requests)).toEqual([
+        expect.objectContaining({ url: `https://convertro.test/api/hit/acme/1/?${query}`, statusCode: 200 })
+      ])
+      const recorded = (await (await fetch(`${server.url}collector/requests`)).json()) as { url: string }[]
+      expect(recorded.map((entry) => entry.url)).toEqual([`/api/hit/acme/1/?${query}`])
+    } finally {
+      await server.stop()
+    }
   })
 })

@@ -97,8 +97,8 @@ describe('migrate', () => {
       ['trackEvent', SIGNED_UP, 'register'],
       ['trackEvent', TRIAL, 'trial'],
       ['identifyUser', 'type = "identify"', undefined],
-      ['orderCompleted', 'event = "Order Completed"', undefined],
-      ['appInstalled', 'event = "Application Installed"', undefined]
+      ['orderCompleted', 'type = "track" and event = "Order Completed"', undefined],
+      ['appInstalled', 'type = "track" and event = "Application Installed"', undefined]
     ])
     expect(result.subscriptions?.map((s) => s.name).slice(0, 3)).toEqual([
       'Signed Up → signup',
@@ -107,7 +107,7 @@ describe('migrate', () => {
     ])
     expect(result.device).toBeUndefined()
     expect(result.classicSettings).toEqual({
-      account: 'settings.account of the cloud-mode destination',
+      account: 'a setting of the device-mode destination, which was not migrated',
       clientName: 'settings.clientName of the cloud-mode destination',
       siteId: 'settings.siteId of the cloud-mode destination',
       domain: 'settings.domain of the cloud-mode destination',
@@ -136,7 +136,7 @@ describe('migrate', () => {
       ['trackEvent', TRIAL, 'trial'],
       ['trackEvent', 'type = "track" and event = "Application Installed"', 'install'],
       ['identifyUser', 'type = "identify"', undefined],
-      ['orderCompleted', 'event = "Order Completed"', undefined]
+      ['orderCompleted', 'type = "track" and event = "Order Completed"', undefined]
     ])
     expect(result.device?.subscriptions[0].mapping).toEqual({
       ...defaultValues(browser.actions.trackEvent.fields),
@@ -155,7 +155,7 @@ describe('migrate', () => {
       'appInstalled'
     ])
     expect(result.classicSettings).toMatchObject({
-      account: 'settings.account of the cloud-mode and device-mode destinations',
+      account: 'settings.account of the device-mode destination',
       clientName: 'settings.clientName of the cloud-mode destination',
       events: 'trackEvent subscriptions, one per event and Convertro name: 3 in cloud mode, 4 in device mode'
     })
@@ -208,7 +208,7 @@ describe('migrate', () => {
       expect(fqlProblem(body.trigger as string)).toBeUndefined()
     }
     expect(result.destinations.map(({ mode, slug, settings }) => [mode, slug, Object.keys(settings)])).toEqual([
-      ['cloud', 'actions-convertro', ['account', 'clientName', 'siteId', 'domain', 'hybridAttributionModel']],
+      ['cloud', 'actions-convertro', ['clientName', 'siteId', 'domain', 'hybridAttributionModel']],
       ['device', 'actions-convertro-web', ['account', 'hybridAttributionModel']]
     ])
     // The same subscriptions as the default output, in the Public API's words.

@@ -37,6 +37,8 @@ const jsonl = (events: unknown[]) => events.map((e) => JSON.stringify(e) + '\n')
 
 interface Stub {
   domain: string
+  origin: string
+  url: string
   paths: string[]
   close(): Promise<void>
 }
@@ -44,7 +46,7 @@ interface Stub {
 /** A request the stand-in Convertro received: path and decoded query. */
 const received = (stub: Stub) =>
   stub.paths.map((p) => {
-    const url = new URL(p, stub.domain)
+    const url = new URL(p, stub.origin)
     return { path: url.pathname, query: Object.fromEntries(url.searchParams) }
   })
 const sorted = <T>(list: T[]) => [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
@@ -125,7 +127,7 @@ describe('replay', () => {
       expect(stderr.trimEnd().split('\n')).toEqual([
         `replay: line 2 (messageId ${
           anonymous.messageId as string
-        }): Identify User: Missing user id: Convertro requires \`id\` on this call. (PAYLOAD_VALIDATION_FAILED). Segment would not retry this event.`,
+        }): Identify User: The root value is missing the required field 'user_id'. (PAYLOAD_VALIDATION_FAILED). Segment would not retry this event.`,
         `replay: 1 failed event(s) in ${failed}: replay it to try them again`
       ])
       expect(fs.readFileSync(failed, 'utf8')).toBe(jsonl([anonymous]))
@@ -140,7 +142,9 @@ describe('replay', () => {
       expect(code).toBe(1)
       expect(convertro.paths).toHaveLength(10)
       expect(stderr).toContain(
-        `replay: item 2 (messageId ${anonymous.messageId as string}): Identify User: Missing user id`
+        `replay: item 2 (messageId ${
+          anonymous.messageId as string
+        }): Identify User: The root value is missing the required field 'user_id'.`
       )
       expect(fs.readFileSync(file.replace(/\.json$/, '.failed.jsonl'), 'utf8')).toBe(jsonl([anonymous]))
     })
@@ -257,9 +261,9 @@ describe('replay', () => {
     const { code, stdout, stderr } = await cli(['replay', file, '--settings', settings, '--dry-run'])
     const query = `sid=${SID}&ts=${TS}&cua=${new URLSearchParams({ cua: CUA }).toString().slice(4)}&cip=${CIP}`
     expect(stdout.split('\n')).toEqual([
-      `GET ${convertro.domain}/api/user/acme/1/?${query}&id=user-1024`,
-      `GET ${convertro.domain}/api/hit/acme/1/?${query}&typ=sale.new&val=50.99&eid=order-1`,
-      `GET ${convertro.domain}/api/hit/acme/1/?${query}&typ=sale&val=50.99&eid=order-1`,
+      `GET ${convertro.origin}/api/user/acme/1/?${query}&id=user-1024`,
+      `GET ${convertro.origin}/api/hit/acme/1/?${query}&typ=sale.new&val=50.99&eid=order-1`,
+      `GET ${convertro.origin}/api/hit/acme/1/?${query}&typ=sale&val=50.99&eid=order-1`,
       'replay: 3 events, 3 requests, 1 skipped, 0 failed',
       ''
     ])
@@ -385,9 +389,48 @@ describe('replay', () => {
     expect(stderr.split('\n')[0]).toBe(
       `replay: line 1 (messageId ${
         signedUp.messageId as string
-      }): Track Event: Convertro answered 503: answer 3 (RETRYABLE_ERROR). Segment would retry this event. Gave up after 2 retries.`
+      }): Track Event: Convertro answered 503: answer 3 (SERVICE_UNAVAILABLE). Segment would retry this event. Gave up after 2 retries.`
     )
     expect(convertro.paths).toHaveLength(3)
+  })
+
+  it.each([
+    [423, 'LOCKED', 3],
+    [429, 'TOO_MANY_REQUESTS', 3],
+    [501, 'NOT_IMPLEMENTED', 1],
+    [404, 'NOT_FOUND', 1]
+  ])('retries status %i as Segment would (%s, %i request(s))', async (status, code, requests) => {
+    const convertro = await stub([status])
+    const signedUp = track('Signed Up')
+    const file = tempFile('events.jsonl', jsonl([signedUp]))
+    const args = ['replay', file, '--settings', settingsFor(convertro), '--retries', '2', '--retry-delay', '5']
+    const { stdout, stderr } = await cli(args)
+    expect(stdout).toBe(`replay: 1 events, ${requests} requests, 0 skipped, 1 failed\n`)
+    const retried = requests > 1
+    expect(stderr.split('\n')[0]).toBe(
+      `replay: line 1 (messageId ${
+        signedUp.messageId as string
+      }): Track Event: Convertro answered ${status}: answer ${requests} (${code}). ` +
+        (retried ? 'Segment would retry this event. Gave up after 2 retries.' : 'Segment would not retry this event.')
+    )
+    expect(convertro.paths).toHaveLength(requests)
+  })
+
+  it('sends to the collector --collector names when the settings name no domain, as convertro.test', async () => {
+    const convertro = await stub([200])
+    const file = tempFile('events.jsonl', jsonl([track('Signed Up')]))
+    const settings = tempFile('settings.json', { clientName: 'acme', siteId: '1' })
+    const dry = await cli(['replay', file, '--settings', settings, '--dry-run'])
+    const query = `sid=${SID}&ts=${TS}&cua=${new URLSearchParams({ cua: CUA }).toString().slice(4)}&cip=${CIP}`
+    const call = `/api/hit/acme/1/?${query}&typ=Signed+Up&val=1`
+    expect([dry.code, dry.stdout, dry.stderr]).toEqual([
+      0,
+      `GET https://convertro.test${call}\nreplay: 1 events, 1 requests, 0 skipped, 0 failed\n`,
+      ''
+    ])
+    const run = await cli(['replay', file, '--settings', settings, '--collector', convertro.url])
+    expect([run.code, run.stdout, run.stderr]).toEqual([0, 'replay: 1 events, 1 requests, 0 skipped, 0 failed\n', ''])
+    expect(convertro.paths).toEqual([call])
   })
 
   it('fails a non-retryable answer at once, and the failed file replays once Convertro takes it', async () => {
@@ -523,10 +566,9 @@ describe('replay of 100,000 events', () => {
     const port = await new Promise<string>((resolve) =>
       child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()))
     )
-    const domain = `http://127.0.0.1:${port}`
     return {
-      domain,
-      counts: async () => (await (await fetch(`${domain}/counts`)).json()) as Record<string, number>,
+      domain: `convertro.test:${port}`,
+      counts: async () => (await (await fetch(`http://127.0.0.1:${port}/counts`)).json()) as Record<string, number>,
       close: async () => {
         child.kill()
         await exited

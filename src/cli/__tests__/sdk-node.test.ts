@@ -48,7 +48,7 @@ const CASES: Case[] = [
     sent: identify('node-identify-anonymous', { anonymousId: 'anon-7', traits: { plan: 'free' } }),
     status: 'failed',
     reason:
-      'Missing user id: Convertro requires `id` on this call. (PAYLOAD_VALIDATION_FAILED). Segment would not retry this event.',
+      "The mapped event does not fit the action's fields: The root value is missing the required field 'user_id'. Segment would not retry it.",
     calls: () => []
   },
   {

@@ -14,6 +14,7 @@ interface Exchange {
 }
 interface Recorded {
   id: number
+  url: string
   kind: string
   client: string
   site: string
@@ -51,15 +52,11 @@ describe('serve', () => {
     expect(server.address).toBe(`127.0.0.1:${port}`)
   })
 
-  it('refuses requests addressed to another host name (DNS rebinding)', async () => {
+  /** The status of a request to the server addressed to `host` (its Host header). */
+  const statusFor = (host: string, path: string) => {
     const { port } = new URL(server.url)
-    const status = await new Promise<number | undefined>((resolve, reject) => {
-      const req = request({
-        host: '127.0.0.1',
-        port,
-        path: '/collector/requests',
-        headers: { host: `evil.example:${port}` }
-      })
+    return new Promise<number | undefined>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, headers: { host } })
       req.on('response', (res) => {
         res.resume()
         resolve(res.statusCode)
@@ -67,7 +64,24 @@ describe('serve', () => {
       req.on('error', reject)
       req.end()
     })
-    expect(status).toBe(403)
+  }
+
+  it('refuses requests addressed to another host name (DNS rebinding)', async () => {
+    const { port } = new URL(server.url)
+    expect(await statusFor(`evil.example:${port}`, '/collector/requests')).toBe(403)
+    expect(await statusFor(`evil.example:${port}`, '/api/hit/acme/1/?sid=s')).toBe(403)
+    expect(await recorded()).toEqual([])
+  })
+
+  it('takes only Convertro’s calls addressed to the collector’s host, convertro.test', async () => {
+    expect(await statusFor('convertro.test', '/api/hit/acme/1/?sid=s&typ=x')).toBe(200)
+    expect(await statusFor('convertro.test:443', '/api/user/acme/1/?sid=s&id=u')).toBe(200)
+    expect(await statusFor('convertro.test', '/collector/requests')).toBe(403)
+    expect(await statusFor('convertro.test', '/')).toBe(403)
+    expect((await recorded()).map((entry) => entry.url)).toEqual([
+      '/api/hit/acme/1/?sid=s&typ=x',
+      '/api/user/acme/1/?sid=s&id=u'
+    ])
   })
 
   it('serves the tester its samples: settings without a domain, an event and the defaults per action', async () => {
@@ -79,7 +93,7 @@ describe('serve', () => {
       collector: string
     }
     expect(samples.settings).toEqual(SAMPLE_SETTINGS)
-    expect(samples.collector).toBe(server.url.slice(0, -1))
+    expect(samples.collector).toBe('convertro.test')
     expect(Object.keys(samples.events).sort()).toEqual(['appInstalled', 'identifyUser', 'orderCompleted', 'trackEvent'])
     expect(samples.defaults.identifyUser).toMatchObject({ user_id: { '@path': '$.userId' } })
   })
@@ -88,14 +102,14 @@ describe('serve', () => {
     const { status, body } = await http(server.url + 'manifest')
     expect(status).toBe(200)
     expect(body).toMatchObject({
-      name: 'Convertro',
+      name: 'Convertro (Actions)',
       mode: 'cloud',
       directoryName: 'convertro',
       presets: [
         { partnerAction: 'identifyUser', subscribe: 'type = "identify"' },
         { partnerAction: 'trackEvent' },
-        { partnerAction: 'orderCompleted', subscribe: 'event = "Order Completed"' },
-        { partnerAction: 'appInstalled', subscribe: 'event = "Application Installed"' }
+        { partnerAction: 'orderCompleted', subscribe: 'type = "track" and event = "Order Completed"' },
+        { partnerAction: 'appInstalled', subscribe: 'type = "track" and event = "Application Installed"' }
       ]
     })
     expect(Object.keys((body as { actions: object }).actions)).toEqual([
@@ -133,15 +147,17 @@ describe('serve', () => {
     const { status, body } = await call(action, { payload: SAMPLE_EVENTS[action], settings: SAMPLE_SETTINGS })
     expect(status).toBe(200)
     const query = new URLSearchParams({ ...CONTEXT, ...extra }).toString()
-    const origin = server.url.slice(0, -1)
-    expect(urls(body)).toEqual([`GET ${origin}/api/${kind}/acme/1/?${query}`])
+    // Addressed as convertro.test, over https as every call is; this process connects that host to its collector.
+    expect(urls(body)).toEqual([`GET https://convertro.test/api/${kind}/acme/1/?${query}`])
     expect((body as Exchange[])[0].response.statusCode).toBe(200)
     expect(await recorded()).toEqual([
       expect.objectContaining({
         id: expect.any(Number),
+        method: 'GET',
         kind,
         client: 'acme',
         site: '1',
+        url: `/api/${kind}/acme/1/?${query}`,
         query: { ...CONTEXT, ...extra },
         status: 200
       })
@@ -186,7 +202,8 @@ describe('serve', () => {
   })
 
   it('reports a typed error, sending nothing', async () => {
-    const payload = { ...SAMPLE_EVENTS.identifyUser, userId: undefined }
+    // A blank user id passes actions-core's check of required fields; the destination's own check refuses it.
+    const payload = { ...SAMPLE_EVENTS.identifyUser, userId: ' ' }
     const { status, body } = await call('identifyUser', { payload, settings: SAMPLE_SETTINGS })
     expect(status).toBe(200)
     expect(body).toEqual([
@@ -215,18 +232,28 @@ describe('serve', () => {
         'sale.repeat',
         'sale'
       ])
-      expect(error).toMatchObject({ requestError: true, name: 'RetryableError', retryable: true })
-      expect(convertro.paths).toHaveLength(2)
+      expect(error).toMatchObject({ requestError: true, name: 'IntegrationError', statusCode: 503, retryable: true })
+      // The stand-in received exactly the calls the exchanges show, at the address convertro.test:PORT names.
+      const sent = error.exchanges.map((exchange) => new URL(exchange.request.url))
+      expect(sent.map((url) => url.origin)).toEqual([convertro.origin, convertro.origin])
+      expect(convertro.paths).toEqual(sent.map((url) => url.pathname + url.search))
     } finally {
       await convertro.close()
     }
   })
 
   it('reports an unreachable Convertro as retryable', async () => {
-    const settings = { ...SAMPLE_SETTINGS, domain: 'http://127.0.0.1:1' }
+    // convertro.test:1 is port 1 on loopback, where nothing listens.
+    const settings = { ...SAMPLE_SETTINGS, domain: 'convertro.test:1' }
     const { body } = await call('identifyUser', { payload: SAMPLE_EVENTS.identifyUser, settings })
     expect(body).toEqual([expect.objectContaining({ requestError: true, name: 'RetryableError', retryable: true })])
-    expect((body as { summary: string }[])[0].summary).toMatch(/Segment would retry this event\.$/)
+    const [{ message, summary, exchanges }] = body as { message: string; summary: string; exchanges: unknown[] }[]
+    expect(message).toMatch(
+      /^Could not reach Convertro: request to https:\/\/convertro\.test:1\/api\/user\/acme\/1\/\?/
+    )
+    expect(summary).toMatch(/Segment would retry this event\.$/)
+    expect(exchanges).toEqual([])
+    expect(await recorded()).toEqual([])
   })
 
   it('runs an array payload through performBatch and returns each event’s status', async () => {
@@ -323,13 +350,15 @@ describe('serve across restarts and source changes', () => {
       const action = path.join(dir, 'src/destinations/convertro/identifyUser/index.ts')
       const source = fs.readFileSync(action, 'utf8')
       fs.writeFileSync(action, source.replace("title: 'Identify User'", "title: 'Identify Person'"))
-      await server.waitFor(/Reloaded Convertro after a change to src\/destinations\/convertro\/identifyUser\/index\.ts/)
+      await server.waitFor(
+        /Reloaded Convertro \(Actions\) after a change to src\/destinations\/convertro\/identifyUser\/index\.ts/
+      )
       const manifest = (await http(server.url + 'manifest')).body as { actions: Record<string, { title: string }> }
       expect(manifest.actions.identifyUser.title).toBe('Identify Person')
 
       fs.writeFileSync(action, source.replace("title: 'Identify User'", 'title: ,'))
       await server.waitFor(
-        /Kept the previous Convertro: src\/destinations\/convertro\/identifyUser\/index\.ts does not load/
+        /Kept the previous Convertro \(Actions\): src\/destinations\/convertro\/identifyUser\/index\.ts does not load/
       )
       const still = (await http(server.url + 'manifest')).body as { actions: Record<string, { title: string }> }
       expect(still.actions.identifyUser.title).toBe('Identify Person')
@@ -351,7 +380,9 @@ describe('serve across restarts and source changes', () => {
       const source = fs.readFileSync(constants, 'utf8')
       expect(source).toContain("['user', 'hit', 'install']")
       fs.writeFileSync(constants, source.replace("['user', 'hit', 'install']", "['user', 'hit', 'install', 'ping']"))
-      await server.waitFor(/Reloaded Convertro after a change to src\/destinations\/convertro\/constants\.ts/)
+      await server.waitFor(
+        /Reloaded Convertro \(Actions\) after a change to src\/destinations\/convertro\/constants\.ts/
+      )
       expect((await fetch(call)).status).toBe(200)
       expect((await http(server.url + 'collector/requests')).body).toEqual([
         expect.objectContaining({ kind: 'ping', client: 'acme', site: '1', query: { sid: 'device-1' } })
@@ -362,14 +393,44 @@ describe('serve across restarts and source changes', () => {
     }
   })
 
-  it('binds where --host says and prints that URL', async () => {
+  it('binds where --host says and prints that URL; its collector answers convertro.test there', async () => {
     const server = await serve(['--host', 'localhost', '--records', tempFile('r.jsonl'), '--no-watch'])
     try {
       expect(server.url).toMatch(/^http:\/\/localhost:\d+\/$/)
       const { body } = await http(server.url + 'identifyUser', {
         body: { payload: SAMPLE_EVENTS.identifyUser, settings: SAMPLE_SETTINGS }
       })
-      expect(urls(body)).toEqual([expect.stringMatching(/^GET http:\/\/localhost:\d+\/api\/user\/acme\/1\/\?/)])
+      const [url] = urls(body)
+      expect(url).toMatch(/^GET https:\/\/convertro\.test\/api\/user\/acme\/1\/\?/)
+      const kept = (await http(server.url + 'collector/requests')).body as { url: string }[]
+      expect(kept.map((entry) => entry.url)).toEqual([url.slice('GET https://convertro.test'.length)])
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('bound beyond loopback, says so, and still has its collector as the default domain', async () => {
+    const server = await serve(['--host', '0.0.0.0', '--records', tempFile('r.jsonl'), '--no-watch', '-n'])
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+      expect(server.address).toMatch(/^0\.0\.0\.0:\d+$/)
+      await server.waitFor(/^Collector: .*$/m)
+      const lines = server.output().split('\n')
+      expect(lines).toContain(
+        'Listening beyond loopback (0.0.0.0): anyone who reaches it can make this server send requests.'
+      )
+      expect(lines.filter((line) => line.startsWith('Collector: '))).toEqual([
+        expect.stringMatching(
+          /^Collector: calls to https:\/\/convertro\.test\/ \(the domain when the settings name none\) are answered here and kept in .*r\.jsonl$/
+        )
+      ])
+      const { body } = await http(server.url + 'appInstalled', {
+        body: { payload: SAMPLE_EVENTS.appInstalled, settings: SAMPLE_SETTINGS }
+      })
+      const [url] = urls(body)
+      expect(url).toMatch(/^GET https:\/\/convertro\.test\/api\/install\/acme\/1\/\?/)
+      const kept = (await http(server.url + 'collector/requests')).body as { url: string }[]
+      expect(kept.map((entry) => entry.url)).toEqual([url.slice('GET https://convertro.test'.length)])
     } finally {
       await server.stop()
     }

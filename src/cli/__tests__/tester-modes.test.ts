@@ -96,8 +96,8 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     ])
     expect(groups[3][1]).toEqual([
       'Device · Identify User — type = "identify"',
-      'Device · Track Event — type = "track" and event != "Order Completed" and event != "Application Installed"',
-      'Device · Order Completed — event = "Order Completed"'
+      'Device · Track Event — type = "track" and event != "Order Completed"',
+      'Device · Order Completed — type = "track" and event = "Order Completed"'
     ])
   })
 
@@ -112,7 +112,7 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     const before = (await collectorTotal()).length
     await page.selectOption('#target', 'device-preset:2')
     await expect(page.locator('#target option:checked').textContent()).resolves.toBe(
-      'Device · Order Completed — event = "Order Completed"'
+      'Device · Order Completed — type = "track" and event = "Order Completed"'
     )
     await hybridSettings()
     await click('#send')
@@ -137,7 +137,7 @@ describe('the tester page: device mode and field rows, in Chromium', () => {
     expect(await page.locator('#result .device-result > p.hint').textContent()).toBe('0 command(s) pushed to $CVO.')
     expect(await commands()).toEqual([])
     expect(await page.locator('#result .nothing').textContent()).toBe(
-      'Nothing pushed: User ID is empty for this event. The user id (pushed as `id`). Without it nothing is pushed.'
+      'Nothing pushed: User ID is empty for this event. The user ID (pushed as `id`). Without it nothing is pushed.'
     )
   })
 

@@ -6,6 +6,8 @@ import type { JSONObject, SegmentEvent, Subscription } from '@segment/actions-co
 import { loadServerDestination } from '../destinations'
 import { runningCollector } from '../ingest/running'
 import type { ServerDestination } from '../destinations'
+import { CollectorAgent, collectorAddress } from '../lib/collector-host'
+import type { CollectorAddress } from '../lib/collector-host'
 import { openEvents } from '../lib/event-files'
 import type { EventRecord, EventSource } from '../lib/event-files'
 import { PathRefusal, writablePath } from '../lib/files'
@@ -14,7 +16,7 @@ import { count, wholeNumber } from '../lib/options'
 import { PROJECT_ROOT, STATE_DIR } from '../lib/paths'
 import { startProgress } from '../lib/progress'
 import type { Progress } from '../lib/progress'
-import { DEFAULT_RETRY, backoff, sleep } from '../lib/retry'
+import { DEFAULT_RETRY, RETRIED, backoff, sleep } from '../lib/retry'
 import type { RetryPolicy } from '../lib/retry'
 import { interceptRequests } from '../lib/run'
 import { SAMPLE_SETTINGS } from '../lib/samples'
@@ -22,12 +24,15 @@ import { routeBatch } from '../routing/route-batch'
 import type { EventOutcome } from '../routing/route-batch'
 import { eventProblem, eventTime } from '../routing/event-rules'
 import { skipReason } from '../routing/route-event'
-import { checkSettings, readSettings, withDomain } from '../routing/settings'
+import { checkSettings, readSettings, sendsToCollector, withCollector } from '../routing/settings'
 import { presetSubscriptions, readSubscriptions } from '../routing/subscriptions'
 
 export interface ReplayOptions {
   settings?: string
-  /** The collector to send to when the settings name no domain; by default, that of the running `serve`. */
+  /**
+   * The server whose collector answers `convertro.test` (the domain when the settings name none); by default, the
+   * running `serve`.
+   */
   collector?: string
   /** Where failed events go; by default, see `failedFileFor`. */
   failed?: string
@@ -46,9 +51,6 @@ export const BATCH_SIZE = 100
 
 /** Failures printed one a line; the rest are only counted, and are all in the failed file. */
 export const SHOWN_FAILURES = 20
-
-/** Where a dry run with no domain and no running server says its requests would go: `npm start`'s collector. */
-export const localCollector = () => `http://127.0.0.1:${process.env.PORT || 3000}`
 
 /** A failures file's name is replay's own: an existing file without it is never overwritten. */
 const FAILED_SUFFIX = '.failed.jsonl'
@@ -94,13 +96,18 @@ function checkFailedFile(file: string): string {
   return real
 }
 
-/** The settings, with the running server's collector as their domain when they name none. */
-async function withCollector(settings: JSONObject, options: ReplayOptions): Promise<JSONObject> {
-  // withDomain hands back the very settings it was given when they name a domain.
-  if (withDomain(settings, 'x') === settings) return settings
-  if (options.collector) return withDomain(settings, options.collector)
-  if (!options.dryRun) return withDomain(settings, await runningCollector())
-  return withDomain(settings, await runningCollector().catch(localCollector))
+/**
+ * The collector `convertro.test` goes to: `--collector`, else the running server's when the settings send there
+ * (a dry run sends nowhere).
+ */
+async function findCollector(
+  settings: JSONObject,
+  destination: ServerDestination,
+  options: ReplayOptions
+): Promise<CollectorAddress | undefined> {
+  if (options.collector) return collectorAddress(options.collector)
+  if (options.dryRun || !sendsToCollector(settings, destination.rules.parseDomain)) return undefined
+  return runningCollector('replay')
 }
 
 /**
@@ -342,14 +349,18 @@ async function report(run: Replay, failedFile: FailedFile | undefined, removeSta
  */
 export async function replay(input: string, options: ReplayOptions): Promise<number> {
   const startedAt = Date.now()
-  const destination = await loadServerDestination()
+  // Known once the settings are: the destination's requests are connected only once it sends.
+  const found: { collector?: CollectorAddress } = {}
+  const agent = new CollectorAgent(() => found.collector)
+  const destination = await loadServerDestination({ agent })
   const given = options.settings ? readSettings(options.settings) : SAMPLE_SETTINGS
   const subscriptions = options.subscriptions
     ? readSubscriptions(options.subscriptions, destination.definition)
     : presetSubscriptions(destination.definition)
-  // Bad settings are named before any server is looked for: with no domain, any loopback one checks the rest.
-  await checkSettings(destination.definition, withDomain(given, localCollector()))
-  const settings = await withCollector(given, options)
+  // Bad settings are named before any server is looked for.
+  const settings = withCollector(given)
+  await checkSettings(destination.definition, settings)
+  found.collector = await findCollector(settings, destination, options)
   const failedName = options.dryRun ? undefined : failedPath(input, options.failed)
   const failedReal = failedName === undefined ? undefined : checkFailedFile(failedName)
   const source = await openEvents(input)
@@ -378,9 +389,12 @@ export function configure(command: Command): void {
     .argument('<events>', 'JSON-lines file of events (gzipped or not) or a JSON array file; - reads standard input')
     .option(
       '-s, --settings <file>',
-      'destination settings as JSON, or migrate’s output (default: the sample settings); with no domain, calls go to the collector of the running npm start, whatever its port'
+      'destination settings as JSON, or migrate’s output (default: the sample settings); with no domain, calls go to convertro.test: the collector of the running npm start, whatever its port'
     )
-    .option('--collector <url>', 'where calls go when the settings name no domain (default: the running npm start)')
+    .option(
+      '--collector <url>',
+      'the server (e.g. http://127.0.0.1:3000) whose collector answers calls to convertro.test, the domain when the settings name none (default: the running npm start)'
+    )
     .option(
       '--failed <file>',
       'where failed events go (default: beside the input as NAME.failed.jsonl, or .convertro/failed/ for the project’s examples and folders that cannot be written)'
@@ -392,7 +406,7 @@ export function configure(command: Command): void {
       wholeNumber(1),
       4
     )
-    .option('--retries <n>', 'retries of a retryable failure (408, 429, 5xx, no answer)', count, DEFAULT_RETRY.retries)
+    .option('--retries <n>', `retries of a failure Segment retries (${RETRIED})`, count, DEFAULT_RETRY.retries)
     .option(
       '--retry-delay <ms>',
       'wait before the first retry, doubled for each later one (up to 30 s)',

@@ -1,14 +1,21 @@
 import type { Command } from 'commander'
 import type { JSONObject } from '@segment/actions-core'
 import { loadServerDestination } from '../destinations'
+import type { DestinationRules } from '../destinations'
+import { runningCollector } from '../ingest/running'
+import { CollectorAgent, collectorAddress } from '../lib/collector-host'
+import type { CollectorAddress } from '../lib/collector-host'
 import { hasAction } from '../lib/definition'
 import type { Exchange } from '../lib/exchanges'
 import { readJson } from '../lib/io'
 import { interceptRequests, runAction } from '../lib/run'
+import { sendsToCollector, withCollector } from '../routing/settings'
 
 export interface SendOptions {
   event: string
   settings?: string
+  /** The server whose collector answers `convertro.test`; by default, the running `serve`. */
+  collector?: string
   dryRun?: boolean
 }
 
@@ -23,15 +30,35 @@ export function formatExchange({ request, response }: Exchange, dryRun: boolean)
   ].join('\n')
 }
 
+/** The collector `convertro.test` goes to: `--collector`, else the running server's when the settings send there. */
+async function findCollector(
+  settings: JSONObject,
+  rules: DestinationRules,
+  options: SendOptions
+): Promise<CollectorAddress | undefined> {
+  if (options.collector) return collectorAddress(options.collector)
+  if (options.dryRun || !sendsToCollector(settings, rules.parseDomain)) return undefined
+  return runningCollector('send')
+}
+
 /** Runs one action on one Segment event and prints the Convertro requests it made. */
 export async function sendAndPrint(actionKey: string, options: SendOptions): Promise<number> {
-  const { definition } = await loadServerDestination()
+  // Known once the settings are: the destination's requests are connected only once it sends.
+  const found: { collector?: CollectorAddress } = {}
+  const agent = new CollectorAgent(() => found.collector)
+  const { definition, rules } = await loadServerDestination({ agent })
   if (!hasAction(definition, actionKey)) {
     console.error(`Unknown action "${actionKey}". Actions: ${Object.keys(definition.actions).join(', ')}.`)
     return 1
   }
   const payload = readJson(options.event) as JSONObject
-  const settings = (options.settings ? readJson(options.settings) : {}) as JSONObject
+  const settings = withCollector((options.settings ? readJson(options.settings) : {}) as JSONObject)
+  try {
+    found.collector = await findCollector(settings, rules, options)
+  } catch (error) {
+    console.error((error as Error).message)
+    return 1
+  }
 
   if (options.dryRun) await interceptRequests()
   const { exchanges, error } = await runAction(definition, actionKey, { payload, settings })
@@ -48,7 +75,14 @@ export function configure(command: Command): void {
   command
     .argument('<action>', 'action key, e.g. trackEvent')
     .requiredOption('-e, --event <file>', 'Segment event as JSON (- reads standard input)')
-    .option('-s, --settings <file>', 'destination settings as JSON')
+    .option(
+      '-s, --settings <file>',
+      'destination settings as JSON; with no domain, calls go to convertro.test: the collector of the running npm start'
+    )
+    .option(
+      '--collector <url>',
+      'the server (e.g. http://127.0.0.1:3000) whose collector answers calls to convertro.test'
+    )
     .option('--dry-run', 'intercept the requests: print them, send nothing')
     .action(async (action: string, options: SendOptions) => {
       process.exitCode = await sendAndPrint(action, options)

@@ -4,7 +4,8 @@ import type { Command } from 'commander'
 import { DESTINATION_ROOTS, findDestination } from '../destinations'
 import { count, port } from '../lib/options'
 import { DEFAULT_JOURNAL, PROJECT_ROOT, STATE_DIR } from '../lib/paths'
-import { DEFAULT_RETRY } from '../lib/retry'
+import { COLLECTOR_HOST } from '../lib/collector-host'
+import { DEFAULT_RETRY, RETRIED } from '../lib/retry'
 import { startServer } from '../server/app'
 import type { RunningServer } from '../server/app'
 import { HOSTED_TESTER_ORIGINS, HOSTED_TESTER_URL } from '../server/hosted-tester'
@@ -68,6 +69,9 @@ function describe(server: RunningServer, target: ServeTarget, flags: ServeFlags)
   )
   const key = flags.writeKey ? 'the write key given' : 'any write key'
   console.log(`Segment Tracking API: ${server.url}v1/ (${key}); accepted events are journaled to ${flags.journal}`)
+  console.log(
+    `Collector: calls to https://${COLLECTOR_HOST}/ (the domain when the settings name none) are answered here and kept in ${flags.records}`
+  )
   if (flags.noUI) return
   const origins = HOSTED_TESTER_ORIGINS.join(', ')
   console.log(`Visit ${HOSTED_TESTER_URL} to preview your integration (CORS allows ${origins}).`)
@@ -120,7 +124,7 @@ export function configure(command: Command): void {
       'JSON-lines journal of the events /v1 accepted',
       path.relative(process.cwd(), DEFAULT_JOURNAL)
     )
-    .option('--retries <n>', 'retries of a retryable failure (408, 429, 5xx, no answer)', count, DEFAULT_RETRY.retries)
+    .option('--retries <n>', `retries of a failure Segment retries (${RETRIED})`, count, DEFAULT_RETRY.retries)
     .option(
       '--retry-delay <ms>',
       'wait before the first retry, doubled each time up to 30 s',

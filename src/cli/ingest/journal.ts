@@ -69,6 +69,7 @@ function running(pid: number): boolean {
 export interface LockHolder {
   pid: number
   url?: string
+  /** Where its collector answers plain http, for the tools that route `convertro.test` to it. */
   collector?: string | null
 }
 

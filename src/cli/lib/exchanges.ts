@@ -1,5 +1,6 @@
 import { IntegrationError, InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
 import type { DecoratedResponse } from '@segment/actions-core'
+import { retried } from './retry'
 
 /** One request the destination made and Convertro's answer, in the shape Segment's CLI server returns. */
 export interface Exchange {
@@ -64,7 +65,7 @@ interface AjvFieldError {
 /** Text ended as a sentence, once: ajv's messages sometimes end with a period and sometimes do not. */
 const sentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`)
 
-/** What went wrong and whether Segment would retry it, from actions-core's typed errors. */
+/** What went wrong and whether Segment would retry it (by its rule: see `retried`), from actions-core's typed errors. */
 export function describeError(error: unknown): ErrorOutput {
   const err = error instanceof Error ? error : new Error(String(error))
   const base = { requestError: true as const, name: err.name, message: err.message }
@@ -82,26 +83,21 @@ export function describeError(error: unknown): ErrorOutput {
       summary: `The mapped event does not fit the action's fields: ${sentence(err.message)} Segment would not retry it.`
     }
   }
-  if (err instanceof RetryableError) {
+  if (err instanceof RetryableError || err instanceof IntegrationError || err instanceof InvalidAuthenticationError) {
+    const retryable = retried(err)
     return {
       ...base,
-      statusCode: err.status,
+      statusCode: err.status ?? 400,
       code: err.code,
-      retryable: true,
-      summary: `${err.message} (${err.code}). Segment would retry this event.`
+      retryable,
+      summary: `${err.message} (${err.code}). Segment would ${retryable ? '' : 'not '}retry this event.`
     }
   }
-  if (err instanceof IntegrationError || err instanceof InvalidAuthenticationError) {
-    const status = err.status ?? 400
-    return {
-      ...base,
-      statusCode: status,
-      code: err.code,
-      retryable: false,
-      summary: `${err.message} (${err.code}). Segment would not retry this event.`
-    }
-  }
-  return { ...base, statusCode: 500, retryable: false, summary: `Unexpected error: ${err.message}` }
+  const retryable = retried(err)
+  const summary = retryable
+    ? `No answer: ${err.message}. Segment would retry this event.`
+    : `Unexpected error: ${err.message}`
+  return { ...base, statusCode: 500, retryable, summary }
 }
 
 /**

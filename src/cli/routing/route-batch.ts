@@ -23,11 +23,15 @@ export interface BatchRouting {
 /** actions-core's entry for an event that the subscription's query does not match. */
 const NOT_MATCHED = 'Payload is either invalid or does not match the subscription'
 
-/** A failed entry as the typed error the action raised, so it reads like any other failure. */
+/**
+ * A failed entry as the typed error the destination raises for its status, so it reads like any other failure and
+ * is retried as Segment would retry it; it keeps the code actions-core gave the entry, where it gave one.
+ */
 function entryError(entry: MultiStatusEntry, { statusError }: DestinationRules): ErrorOutput {
   const message = 'errormessage' in entry ? entry.errormessage : `Convertro answered ${entry.status}`
-  const code = 'errortype' in entry && entry.errortype ? entry.errortype : undefined
-  return describeError(statusError(entry.status, message, code))
+  const error = statusError(entry.status, message)
+  if ('errortype' in entry && entry.errortype) Object.assign(error, { code: entry.errortype })
+  return describeError(error)
 }
 
 function urlsOf(entry: MultiStatusEntry): string[] {

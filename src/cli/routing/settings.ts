@@ -1,6 +1,7 @@
 import { Destination, isObject } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import type { Definition } from '../lib/definition'
+import { COLLECTOR_HOST } from '../lib/collector-host'
 import { readJson } from '../lib/io'
 
 /** Reads Actions settings; `migrate`'s whole output is taken too, for its `settings`. */
@@ -11,10 +12,27 @@ export function readSettings(file: string): JSONObject {
   return settings as JSONObject
 }
 
-/** The settings with `fallback` as their domain when they name none: the local collector, in this tool. */
-export function withDomain(settings: JSONObject, fallback: string | undefined): JSONObject {
-  const missing = settings.domain === undefined || settings.domain === null || settings.domain === ''
-  return missing && fallback ? { ...settings, domain: fallback } : settings
+/** Whether a setting is unset, as the destination counts it. */
+const unset = (value: unknown) => value === undefined || value === null || value === ''
+
+/** The settings with the collector's host as their domain when they name none: the local collector, in this tool. */
+export function withCollector(settings: JSONObject): JSONObject {
+  return unset(settings.domain) ? { ...settings, domain: COLLECTOR_HOST } : settings
+}
+
+/**
+ * Whether calls with these settings go to the default collector (`convertro.test` with no port), which a command
+ * other than serve must find before it sends. The domain is read by the destination's own check: one it refuses
+ * goes nowhere.
+ */
+export function sendsToCollector(settings: JSONObject, parseDomain: (domain: unknown) => string): boolean {
+  let origin: URL
+  try {
+    origin = new URL(parseDomain(settings.domain))
+  } catch {
+    return false
+  }
+  return origin.hostname === COLLECTOR_HOST && origin.port === ''
 }
 
 /**

@@ -2,20 +2,18 @@ import express from 'express'
 import type { Request, Response } from 'express'
 import { Destination, defaultValues, isObject } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
+import { COLLECTOR_HOST } from '../lib/collector-host'
 import { hasAction } from '../lib/definition'
 import { describeSettingsError } from '../lib/exchanges'
 import { runAction } from '../lib/run'
 import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
-import { withDomain } from '../routing/settings'
+import { withCollector } from '../routing/settings'
 import { requireJson } from './guards'
 import { deviceModeError, unusedSegmentRoutes } from './hosted-tester'
 import type { DestinationSource } from './source'
 
-/** Where calls go when the settings name no domain: this server's collector, when it has one. */
-type CollectorDomain = () => string | undefined
-
 /** POST /:action: runs the action on the event(s) sent, as Segment's server does, and answers the exchanges. */
-function runActionRoute(source: DestinationSource, domain: CollectorDomain, log: (line: string) => void) {
+function runActionRoute(source: DestinationSource, log: (line: string) => void) {
   return async (req: Request<{ action: string }>, res: Response) => {
     const key = req.params.action
     const { served } = source
@@ -35,7 +33,7 @@ function runActionRoute(source: DestinationSource, domain: CollectorDomain, log:
     }
     const run = await runAction(served.cloud, key, {
       payload: payload as JSONObject | JSONObject[],
-      settings: withDomain(settings as JSONObject, domain()),
+      settings: withCollector(settings as JSONObject),
       mapping: mapping as JSONObject
     })
     const statuses = run.exchanges.map((e) => e.response.statusCode).join(', ') || 'no request'
@@ -47,7 +45,7 @@ function runActionRoute(source: DestinationSource, domain: CollectorDomain, log:
 }
 
 /** The destination's routes, as Segment's `serve` has them, and the samples the tester page starts from. */
-export function actionRoutes(source: DestinationSource, domain: CollectorDomain, log: (line: string) => void) {
+export function actionRoutes(source: DestinationSource, log: (line: string) => void) {
   const router = express.Router()
   router.get('/manifest', (_req, res) => {
     const { definition, directoryName } = source.served
@@ -57,7 +55,7 @@ export function actionRoutes(source: DestinationSource, domain: CollectorDomain,
     const defaults = Object.fromEntries(
       Object.entries(source.definition.actions).map(([key, action]) => [key, defaultValues(action.fields)])
     )
-    res.json({ settings: SAMPLE_SETTINGS, events: SAMPLE_EVENTS, defaults, collector: domain() ?? null })
+    res.json({ settings: SAMPLE_SETTINGS, events: SAMPLE_EVENTS, defaults, collector: COLLECTOR_HOST })
   })
   router.post('/authenticate', requireJson, async (req, res) => {
     try {
@@ -69,6 +67,6 @@ export function actionRoutes(source: DestinationSource, domain: CollectorDomain,
     }
   })
   router.use(unusedSegmentRoutes(() => source.served))
-  router.post('/:action', requireJson, runActionRoute(source, domain, log))
+  router.post('/:action', requireJson, runActionRoute(source, log))
   return router
 }

@@ -3,16 +3,18 @@ import path from 'path'
 import type { AddressInfo } from 'net'
 import express from 'express'
 import type { JSONObject, Subscription } from '@segment/actions-core'
+import { CollectorAgent, addressUrl } from '../lib/collector-host'
+import type { CollectorAddress } from '../lib/collector-host'
 import type { RetryPolicy } from '../lib/retry'
 import { SAMPLE_SETTINGS } from '../lib/samples'
 import { IngestPipeline } from '../ingest/pipeline'
 import { ingestRoutes } from '../ingest/routes'
-import { checkSettings, readSettings, withDomain } from '../routing/settings'
+import { checkSettings, readSettings, withCollector } from '../routing/settings'
 import { presetSubscriptions, readSubscriptions } from '../routing/subscriptions'
 import { actionRoutes } from './actions'
 import { Collector, collectorRoutes } from './collector'
 import { deviceRoutes } from './device'
-import { errorHandler, jsonBody, loopbackOnly, notFound, pageHeaders } from './guards'
+import { LOOPBACK_NAMES, errorHandler, jsonBody, loopbackOnly, notFound, pageHeaders } from './guards'
 import { hostedTesterCors } from './hosted-tester'
 import { startLiveReload } from './live-reload'
 import type { LiveReload } from './live-reload'
@@ -56,32 +58,38 @@ export const INGEST_CONCURRENCY = 10
 
 const isWildcard = (host: string) => host === '0.0.0.0' || host === '::'
 
-/** Where the server listens, and what that makes of its collector as a `domain` setting. */
+/** Where the server listens, and so where its collector answers this process's calls to `convertro.test`. */
 class Binding {
-  port: number
+  /** The address the socket is bound to, once it is. */
+  bound?: AddressInfo
 
-  constructor(readonly host: string, port: number, private readonly source: DestinationSource) {
-    this.port = port
-  }
+  constructor(readonly host: string, readonly port: number) {}
 
-  /** Bound to a name the destination lets take plain http. */
+  /** Bound to a loopback name: only this machine reaches it. */
   get loopback(): boolean {
-    return this.source.rules.LOOPBACK_HOSTS.includes(this.host) || this.host === '::1'
+    return LOOPBACK_NAMES.includes(this.host) || this.host === '::1'
   }
 
   /**
-   * This server as a `domain` setting, for events sent without one. Plain http is allowed only for the
-   * loopback names, so a server bound to one specific other address has no such default.
+   * Where this process connects to reach its own collector: the bound address, or for a wildcard one, loopback of
+   * its family. Plain TCP on this machine, whatever the binding: calls are https to `convertro.test` all the same.
    */
-  collectorDomain(): string | undefined {
-    if (isWildcard(this.host)) return `http://127.0.0.1:${this.port}`
-    if (this.loopback) return `http://${this.host === '::1' ? '[::1]' : this.host}:${this.port}`
-    return undefined
+  collector(): CollectorAddress | undefined {
+    if (!this.bound) return undefined
+    const { address, family, port } = this.bound
+    if (!isWildcard(address)) return { host: address, port }
+    return { host: family === 'IPv6' ? '::1' : '127.0.0.1', port }
+  }
+
+  /** The port it listens on: the one asked for, or the one the system picked for port 0. */
+  get boundPort(): number {
+    return this.bound?.port ?? this.port
   }
 
   url(): string {
+    const port = this.boundPort
     const shown = isWildcard(this.host) ? '127.0.0.1' : this.host.includes(':') ? `[${this.host}]` : this.host
-    return `http://${shown}:${this.port}/`
+    return `http://${shown}:${port}/`
   }
 }
 
@@ -97,14 +105,14 @@ interface Parts {
 function createApp({ source, collector, ingest, binding }: Parts, options: ServeOptions): express.Express {
   const app = express()
   app.disable('x-powered-by')
-  if (binding.loopback) app.use(loopbackOnly(() => source.rules.LOOPBACK_HOSTS))
+  if (binding.loopback) app.use(loopbackOnly())
   // Segment's SDKs post to /v1 in their own formats, so it comes before the JSON body parser.
   app.use(ingestRoutes(ingest, options.writeKey))
   // Before the body parser, so the hosted Actions Tester can read a malformed body's 400 too.
   app.use(hostedTesterCors(() => source.served))
   app.use(jsonBody())
   app.use(collectorRoutes(collector, () => source.rules.CALL_KINDS))
-  app.use(actionRoutes(source, () => binding.collectorDomain(), options.log))
+  app.use(actionRoutes(source, options.log))
   app.use(deviceRoutes((listener) => source.onReload(listener), options.log))
   // The page comes after the routes, so no call of the collector's first looks for a file.
   app.use(express.static(path.join(__dirname, 'tester'), { setHeaders: pageHeaders }))
@@ -130,8 +138,8 @@ interface Routing {
 }
 
 /** Starts sending what the Tracking API takes, once the settings it will be sent with are known to be good. */
-async function startIngest({ source, ingest, binding }: Parts, routing: Routing): Promise<void> {
-  const settings = withDomain(routing.settings, binding.collectorDomain())
+async function startIngest({ source, ingest }: Parts, routing: Routing): Promise<void> {
+  const settings = withCollector(routing.settings)
   const { subscriptions } = routing
   try {
     await checkSettings(source.definition, settings)
@@ -149,7 +157,7 @@ async function startIngest({ source, ingest, binding }: Parts, routing: Routing)
 async function watch(parts: Parts, options: ServeOptions): Promise<void> {
   await parts.source.watch()
   if (!options.liveReload) return
-  const liveReload = await startLiveReload(options.host, parts.binding.port + 1, options.log)
+  const liveReload = await startLiveReload(options.host, parts.binding.boundPort + 1, options.log)
   parts.source.onReload(() => liveReload.changed())
   parts.liveReload = liveReload
 }
@@ -169,7 +177,9 @@ async function stop(server: http.Server, { source, ingest, liveReload }: Parts):
 
 /** Starts the local server: the destination's routes, the collector, the Tracking API and the tester page. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const source = await DestinationSource.open(options.log, options.target)
+  const binding = new Binding(options.host, options.port)
+  const agent = new CollectorAgent(() => binding.collector())
+  const source = await DestinationSource.open(options.log, agent, options.target)
   // Files that do not fit stop the server before it answers anything, with the problem named.
   const routing: Routing = {
     settings: options.settings ? readSettings(options.settings) : SAMPLE_SETTINGS,
@@ -179,14 +189,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const collector = await Collector.open(options.records, options.log)
   const { journal, retry, log } = options
   const ingest = await IngestPipeline.open({ journal, retry, log, concurrency: INGEST_CONCURRENCY })
-  const parts: Parts = { source, collector, ingest, binding: new Binding(options.host, options.port, source) }
+  const parts: Parts = { source, collector, ingest, binding }
   const server = http.createServer(createApp(parts, options))
-  let bound: AddressInfo
   try {
-    bound = await listen(server, options)
-    parts.binding.port = bound.port
+    binding.bound = await listen(server, options)
     await startIngest(parts, routing)
-    ingest.announce({ url: parts.binding.url(), collector: parts.binding.collectorDomain() ?? null })
+    const collectorUrl = addressUrl(binding.collector() as CollectorAddress)
+    ingest.announce({ url: binding.url(), collector: collectorUrl })
   } catch (error) {
     // A start that fails leaves nothing held: the journal's lock goes with it.
     server.close()
@@ -194,15 +203,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     throw error
   }
   if (options.watch) await watch(parts, options)
-  if (!parts.binding.loopback) {
+  if (!binding.loopback) {
     options.log(
       `Listening beyond loopback (${options.host}): anyone who reaches it can make this server send requests.`
     )
   }
-  if (!parts.binding.collectorDomain()) {
-    options.log(`No default domain: plain http to ${options.host} is not allowed, so give each call a domain.`)
-  }
-  const address = `${bound.address}:${bound.port}`
+  const { address, port } = binding.bound
   const liveReloadUrl = parts.liveReload?.url
-  return { url: parts.binding.url(), address, liveReloadUrl, close: () => stop(server, parts) }
+  return { url: binding.url(), address: `${address}:${port}`, liveReloadUrl, close: () => stop(server, parts) }
 }

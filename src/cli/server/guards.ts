@@ -1,15 +1,24 @@
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
+import { COLLECTOR_HOST } from '../lib/collector-host'
 import { parseJson } from '../lib/json'
 import type { JsonInputError } from '../lib/json'
 
 export const BODY_LIMIT = '1mb'
 
+/** The names of this machine's loopback addresses, as a URL's host gives them. */
+export const LOOPBACK_NAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]']
+
+/** A Convertro call, the one kind of request the local tools address to the collector's host. */
+const COLLECTOR_CALL = /^\/api\//
+
 /**
  * A page on any website can make the browser post to 127.0.0.1, or reach it by rebinding its own name
- * to it. Bound to loopback, the server answers only requests addressed to a loopback name.
+ * to it. Bound to loopback, the server answers only requests addressed to a loopback name, and Convertro's
+ * calls addressed to the collector's host (`convertro.test`, routed here by the local tools' own connections:
+ * a browser reaches this server by that name only if the machine's own resolver says so).
  */
-export function loopbackOnly(names: () => readonly string[]) {
+export function loopbackOnly() {
   return (req: Request, res: Response, next: NextFunction): void => {
     let name = ''
     try {
@@ -17,7 +26,8 @@ export function loopbackOnly(names: () => readonly string[]) {
     } catch {
       // An unparseable Host header is refused below like any foreign one.
     }
-    if (names().includes(name)) return next()
+    if (LOOPBACK_NAMES.includes(name)) return next()
+    if (name === COLLECTOR_HOST && req.method === 'GET' && COLLECTOR_CALL.test(req.path)) return next()
     res
       .status(403)
       .json({ error: `Host "${req.headers.host ?? ''}" is not a loopback name: this server answers only on loopback` })

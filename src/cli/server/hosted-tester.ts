@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express'
 import { Destination, isObject } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import { hasAction } from '../lib/definition'
+import { retriedStatus } from '../lib/retry'
 import { requireJson } from './guards'
 import type { Served } from './source'
 
@@ -63,7 +64,7 @@ export function deviceModeError(served: Served, action: string) {
     stack: [],
     name: 'IntegrationError',
     code: 'DEVICE_MODE_ACTION',
-    retryable: false,
+    retryable: retriedStatus(501),
     summary: `${where}.`
   }
 }

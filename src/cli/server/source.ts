@@ -7,6 +7,7 @@ import {
   loadServerDestination
 } from '../destinations'
 import type { DestinationRules, ServerDestination } from '../destinations'
+import type { CollectorAgent } from '../lib/collector-host'
 import { browserSettingsDefinition } from '../lib/definition'
 import type { AnyDefinition, Definition } from '../lib/definition'
 import { PROJECT_ROOT } from '../lib/paths'
@@ -42,10 +43,19 @@ export class DestinationSource {
   private watcher?: { close(): Promise<void> }
   private readonly listeners: (() => void)[] = []
 
-  private constructor(private readonly log: (line: string) => void, private readonly target: ServeTarget) {}
+  private constructor(
+    private readonly log: (line: string) => void,
+    private readonly agent: CollectorAgent,
+    private readonly target: ServeTarget
+  ) {}
 
-  static async open(log: (line: string) => void, target = DEFAULT_TARGET): Promise<DestinationSource> {
-    const source = new DestinationSource(log, target)
+  /** `agent` is what the server destination's requests go through, from one load to the next. */
+  static async open(
+    log: (line: string) => void,
+    agent: CollectorAgent,
+    target = DEFAULT_TARGET
+  ): Promise<DestinationSource> {
+    const source = new DestinationSource(log, agent, target)
     await source.load()
     return source
   }
@@ -53,7 +63,7 @@ export class DestinationSource {
   /** Both loaded before either is kept, so a change that does not load leaves the previous pair. */
   private async load(): Promise<void> {
     const { dir, browser } = this.target
-    const loaded = await loadServerDestination(browser ? SERVER_DESTINATION_DIR : dir)
+    const loaded = await loadServerDestination({ dir: browser ? SERVER_DESTINATION_DIR : dir, agent: this.agent })
     const definition = browser ? await loadDefinition(dir) : undefined
     if (definition && definition.mode !== 'device') {
       throw new Error(`${path.basename(dir)} is a ${definition.mode}-mode destination: serve it without -r`)
