@@ -68,7 +68,10 @@ async function sendCalls(
         throwHttpErrors: false,
         timeout,
         // A redirect would send the event somewhere the settings never named.
-        redirect: 'manual'
+        redirect: 'manual',
+        // actions-core reads the answer into `content` either way; by default it first clones the response (two
+        // more streams per call), in case something reads the body again. Nothing here does: only `content`.
+        skipResponseCloning: true
       })
     } catch (error) {
       throw networkError(error)
