@@ -65,13 +65,14 @@ export function convertroSettings(action: ActionKey, settings: Settings = SETTIN
 
 /**
  * The floor: a destination whose actions have exactly our fields (so mapping, validation and the request
- * client cost the same) and whose perform sends the given GETs, built in advance, one after the other, and does
- * nothing else.
+ * client cost the same) and whose perform sends the given GETs, built in advance, with the request options ours
+ * gives (so the request client does the same work), one after the other, and does nothing else.
  */
 export function floorDefinition(urls: string | string[]): DestinationDefinition<Settings> {
   const [first, ...rest] = typeof urls === 'string' ? [urls] : urls
   type Request = (url: string, options: object) => Promise<unknown>
-  const send = (request: Request, url: string) => request(url, { method: 'GET', throwHttpErrors: false })
+  const options = { method: 'GET', throwHttpErrors: false, redirect: 'manual', skipResponseCloning: true }
+  const send = (request: Request, url: string) => request(url, options)
   const actions = Object.fromEntries(
     ACTIONS.map((key) => [
       key,
