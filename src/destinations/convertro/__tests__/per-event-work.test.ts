@@ -11,8 +11,8 @@ import { SETTINGS, testEvent } from './__helpers__/helpers'
 // What an event costs the destination's own code is mostly what that code touches: the URL parser, the address
 // checks and URLSearchParams cost several times more per event than all the rest of it (docs/benchmarks.md,
 // "What was profiled and fixed"). They are counted here, so that bringing one back onto the path of an ordinary
-// event fails a test rather than only a benchmark; and the shortcuts that replaced them are checked against
-// the code they stand for.
+// event fails a test rather than only a benchmark, as is the request option that spares every call a clone of
+// its answer; and the shortcuts that replaced them are checked against the code they stand for.
 
 type ActionKey = keyof typeof definition.actions
 
@@ -25,6 +25,8 @@ interface Work {
   addressChecks: number
   /** The URLs the action asked the request client for. */
   sent: string[]
+  /** The options it gave with each. */
+  options: object[]
 }
 
 /**
@@ -35,9 +37,10 @@ async function work(action: ActionKey, event: SegmentEvent, settings: Settings):
   const preset = definition.presets?.find((candidate) => candidate.partnerAction === action)
   if (!preset || !('mapping' in preset)) throw new Error(`no preset for ${action}`)
   const payload = transform(preset.mapping ?? {}, event as unknown as Parameters<typeof transform>[1])
-  const counts: Work = { urls: 0, searchParams: 0, addressChecks: 0, sent: [] }
-  const request = ((url: string) => {
+  const counts: Work = { urls: 0, searchParams: 0, addressChecks: 0, sent: [], options: [] }
+  const request = ((url: string, options: object) => {
     counts.sent.push(url)
+    counts.options.push(options)
     return Promise.resolve({ status: 200, url, content: 'OK' } as unknown as ModifiedResponse)
   }) as unknown as RequestClient
   const { URL: PlainURL, URLSearchParams: PlainSearchParams } = globalThis
@@ -110,6 +113,16 @@ describe("Convertro's own work per event", () => {
       const counted = await work(action, event, settings)
       expect(counted.sent).toEqual(urls)
       expect(counted).toMatchObject({ urls: 0, searchParams: 0, addressChecks: 0 })
+    }
+  )
+
+  it.each(ORDINARY)(
+    '%s asks actions-core not to clone each answer before reading it',
+    async (_, action, event, settings) => {
+      // actions-core reads the answer into `content` either way; cloning it first costs every call two more streams.
+      const { options } = await work(action, event, settings)
+      expect(options).toHaveLength(action === 'orderCompleted' ? 2 : 1)
+      for (const given of options) expect(given).toMatchObject({ method: 'GET', skipResponseCloning: true })
     }
   )
 
