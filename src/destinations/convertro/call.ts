@@ -47,11 +47,12 @@ export interface EventContext {
 // A decimal as JavaScript writes it: `String(50.99)`, `String(1e21)` (exponent form) or a decimal literal.
 const NUMERAL = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/
 
-/** A number or a plain decimal string as a plain decimal string (never exponent form); anything else is absent. */
-export function toDecimal(value: unknown): string | undefined {
-  if (!isAmount(value)) return undefined
-  const [, sign, whole, fraction = '', exponent = '0'] = NUMERAL.exec(String(value)) as RegExpExecArray
-  // Written out digit by digit, so no digit of a long decimal string is lost to floating point.
+/**
+ * A numeral as a plain decimal string: `String(value)` of a number (exponent form too) or a plain decimal literal,
+ * written out digit by digit, so no digit of a long decimal string is lost to floating point.
+ */
+export function writeDecimal(numeral: string): string {
+  const [, sign, whole, fraction = '', exponent = '0'] = NUMERAL.exec(numeral) as RegExpExecArray
   const digits = whole + fraction
   const point = whole.length + Number(exponent)
   const padded = point <= 0 ? '0'.repeat(1 - point) + digits : digits.padEnd(point, '0')
@@ -60,6 +61,15 @@ export function toDecimal(value: unknown): string | undefined {
   const decimals = padded.slice(at).replace(/0+$/, '')
   const text = decimals ? `${integer}.${decimals}` : integer
   return text === '0' ? text : sign + text
+}
+
+/** A number or a plain decimal string as a plain decimal string (never exponent form); anything else is absent. */
+export function toDecimal(value: unknown): string | undefined {
+  if (!isAmount(value)) return undefined
+  const numeral = String(value)
+  // A number JavaScript writes without an exponent is already written as writeDecimal would write it: no leading
+  // zero, no trailing zero after the point, no "-0".
+  return typeof value === 'number' && !numeral.includes('e') ? numeral : writeDecimal(numeral)
 }
 
 /** The first of the values that is an amount, as a plain decimal; Convertro's default value is 1. */
@@ -94,6 +104,45 @@ export function toSearchParams(query: ConvertroQuery): URLSearchParams {
     if (value !== undefined && value !== null && value !== '') params.append(key, String(value))
   }
   return params
+}
+
+// How URLSearchParams (application/x-www-form-urlencoded) writes each ASCII character: letters, digits and `*-._`
+// as they are, a space as `+`, anything else percent-encoded.
+const FORM_ASCII = Array.from({ length: 128 }, (_, code) => {
+  const char = String.fromCharCode(code)
+  if (/[\w*.-]/.test(char)) return char
+  return code === 0x20 ? '+' : `%${code.toString(16).toUpperCase().padStart(2, '0')}`
+})
+
+/** Text encoded exactly as URLSearchParams encodes a name or a value. */
+function formEncode(text: string): string {
+  let encoded = ''
+  let from = 0
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at)
+    // Beyond ASCII (UTF-8 bytes, a lone surrogate written as U+FFFD), URLSearchParams itself writes the text.
+    if (code > 0x7f) return new URLSearchParams([['', text]]).toString().slice(1)
+    const char = FORM_ASCII[code]
+    if (code === 0x20 || char.length > 1) {
+      encoded += text.slice(from, at) + char
+      from = at + 1
+    }
+  }
+  return from === 0 ? text : encoded + text.slice(from)
+}
+
+/**
+ * The query of a call as text, exactly `toSearchParams(query).toString()`, written without building a
+ * URLSearchParams: every event pays for this, and the general encoder costs several times more.
+ */
+export function toQueryString(query: ConvertroQuery): string {
+  let text = ''
+  for (const key of Object.keys(query)) {
+    const value = query[key as keyof ConvertroQuery]
+    if (value === undefined || value === null || value === '') continue
+    text += `${text === '' ? '' : '&'}${formEncode(key)}=${formEncode(String(value))}`
+  }
+  return text
 }
 
 /** A Convertro call carrying the event's device context. Throws when the event lacks what Convertro requires. */
