@@ -106,45 +106,6 @@ export function toSearchParams(query: ConvertroQuery): URLSearchParams {
   return params
 }
 
-// How URLSearchParams (application/x-www-form-urlencoded) writes each ASCII character: letters, digits and `*-._`
-// as they are, a space as `+`, anything else percent-encoded.
-const FORM_ASCII = Array.from({ length: 128 }, (_, code) => {
-  const char = String.fromCharCode(code)
-  if (/[\w*.-]/.test(char)) return char
-  return code === 0x20 ? '+' : `%${code.toString(16).toUpperCase().padStart(2, '0')}`
-})
-
-/** Text encoded exactly as URLSearchParams encodes a name or a value. */
-function formEncode(text: string): string {
-  let encoded = ''
-  let from = 0
-  for (let at = 0; at < text.length; at++) {
-    const code = text.charCodeAt(at)
-    // Beyond ASCII (UTF-8 bytes, a lone surrogate written as U+FFFD), URLSearchParams itself writes the text.
-    if (code > 0x7f) return new URLSearchParams([['', text]]).toString().slice(1)
-    const char = FORM_ASCII[code]
-    if (code === 0x20 || char.length > 1) {
-      encoded += text.slice(from, at) + char
-      from = at + 1
-    }
-  }
-  return from === 0 ? text : encoded + text.slice(from)
-}
-
-/**
- * The query of a call as text, exactly `toSearchParams(query).toString()`, written without building a
- * URLSearchParams: every event pays for this, and the general encoder costs several times more.
- */
-export function toQueryString(query: ConvertroQuery): string {
-  let text = ''
-  for (const key of Object.keys(query)) {
-    const value = query[key as keyof ConvertroQuery]
-    if (value === undefined || value === null || value === '') continue
-    text += `${text === '' ? '' : '&'}${formEncode(key)}=${formEncode(String(value))}`
-  }
-  return text
-}
-
 /** A Convertro call carrying the event's device context. Throws when the event lacks what Convertro requires. */
 export function convertroCall(
   kind: CallKind,

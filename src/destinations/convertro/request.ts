@@ -12,7 +12,7 @@ import type { ConvertroCall } from './call'
 import type { Endpoint } from './endpoint'
 import { BATCH_CONCURRENCY, BATCH_TIME_LIMIT_MS, MAX_ERROR_BODY_LENGTH } from './constants'
 import { callUrl, resolveEndpoint } from './endpoint'
-import { toQueryString } from './call'
+import { toSearchParams } from './call'
 
 /** Builds an event's calls from its payload; throws a PayloadValidationError when the event is invalid. */
 export type CallBuilder<P> = (payload: P, settings: Settings) => ConvertroCall[]
@@ -57,7 +57,7 @@ async function sendCalls(
   for (const call of calls) {
     // The query goes into the URL here: given `searchParams`, actions-core parses the URL again and builds the
     // request three times over, which costs more per event than everything else this destination does.
-    const url = `${callUrl(endpoint, call.kind)}?${toQueryString(call.query)}`
+    const url = `${callUrl(endpoint, call.kind)}?${toSearchParams(call.query)}`
     const timeout = deadline === undefined ? undefined : Math.max(1, deadline - Date.now())
     let response: ModifiedResponse
     // Only the request itself is wrapped: an error here means Convertro never answered, so a retry is safe. Any
