@@ -14,6 +14,8 @@ export interface Collector {
   requests: () => number
   /** Path and query of the last request, to send exactly the same call another way. */
   lastPath: () => string
+  /** Paths and queries of the last `count` requests, oldest first (at most the last 8 are kept). */
+  lastPaths: (count: number) => string[]
   close: () => Promise<void>
 }
 
@@ -47,10 +49,11 @@ export async function startCollector(options: { tls?: boolean; delayMs?: number 
   const delayMs = options.delayMs ?? 0
   let connections = 0
   let requests = 0
-  let lastPath = ''
+  const paths: string[] = []
   const handler: http.RequestListener = (req, res) => {
     requests++
-    lastPath = req.url ?? ''
+    paths.push(req.url ?? '')
+    if (paths.length > 8) paths.shift()
     req.resume()
     const answer = () => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }).end('OK')
     if (delayMs > 0) setTimeout(answer, delayMs)
@@ -66,7 +69,8 @@ export async function startCollector(options: { tls?: boolean; delayMs?: number 
     port,
     connections: () => connections,
     requests: () => requests,
-    lastPath: () => lastPath,
+    lastPath: () => paths[paths.length - 1] ?? '',
+    lastPaths: (count) => paths.slice(-count),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections()

@@ -65,9 +65,14 @@ export function convertroSettings(action: ActionKey, settings: Settings = SETTIN
 
 /**
  * The floor: a destination whose actions have exactly our fields (so mapping, validation and the request
- * client cost the same) and whose perform sends the given GET, built in advance, and does nothing else.
+ * client cost the same) and whose perform sends the given GETs, built in advance, with the request options ours
+ * gives (so the request client does the same work), one after the other, and does nothing else.
  */
-export function floorDefinition(url: string): DestinationDefinition<Settings> {
+export function floorDefinition(urls: string | string[]): DestinationDefinition<Settings> {
+  const [first, ...rest] = typeof urls === 'string' ? [urls] : urls
+  type Request = (url: string, options: object) => Promise<unknown>
+  const options = { method: 'GET', throwHttpErrors: false, redirect: 'manual', skipResponseCloning: true }
+  const send = (request: Request, url: string) => request(url, options)
   const actions = Object.fromEntries(
     ACTIONS.map((key) => [
       key,
@@ -75,8 +80,15 @@ export function floorDefinition(url: string): DestinationDefinition<Settings> {
         title: definition.actions[key].title,
         description: 'The framework floor.',
         fields: definition.actions[key].fields,
-        perform: (request: (url: string, options: object) => Promise<unknown>) =>
-          request(url, { method: 'GET', throwHttpErrors: false })
+        // One call: the request's promise, as a destination's perform returns it; more: each in turn, as ours sends them.
+        perform:
+          rest.length === 0
+            ? (request: Request) => send(request, first)
+            : async (request: Request) => {
+                const responses = [await send(request, first)]
+                for (const url of rest) responses.push(await send(request, url))
+                return responses
+              }
       }
     ])
   )

@@ -42,7 +42,7 @@ const COMMANDS: [name: string, summary: string, load: () => Promise<CommandModul
   ],
   [
     'export',
-    'Write both destinations into a checkout of Segment’s monorepo (segmentio/action-destinations), for a pull request.',
+    'Write the destinations into a checkout of Segment’s monorepo (segmentio/action-destinations), one pull request per mode, with its description.',
     () => import('./commands/export')
   ],
   [

@@ -1,43 +1,53 @@
 import fs from 'fs'
 import path from 'path'
 import { execFileSync } from 'child_process'
+import { Option } from 'commander'
 import type { Command } from 'commander'
-import prettier from 'prettier'
-import { BROWSER_DESTINATION_DIR, SERVER_DESTINATION_DIR, loadDefinition } from '../destinations'
-import { metadataOf } from '../lib/metadata'
-import { PROJECT_ROOT } from '../lib/paths'
-
-/** Where each part of the project goes in Segment's monorepo, segmentio/action-destinations. */
-const SHARED_RULES = 'src/shared/convertro-rules.ts'
-const ATTRIBUTION = 'src/shared/__tests__/__helpers__/attribution.ts'
-const BROWSER_DIR = path.relative(PROJECT_ROOT, BROWSER_DESTINATION_DIR)
-const CLOUD_TARGET = 'packages/destination-actions/src/destinations/convertro'
-const SHARED_TARGET = 'packages/actions-shared/src/convertro/convertro-rules.ts'
-const SHARED_INDEX = 'packages/actions-shared/src/index.ts'
-const SHARED_EXPORT = "export * from './convertro/convertro-rules'"
-const BROWSER_TEMPLATE = 'packages/cli/templates/destinations/browser'
+import { BROWSER_TEMPLATE, BROWSER_TEMPLATE_FILES } from '../export/browser-package'
+import { LAYOUTS, PR_TEMPLATE, modesOf } from '../export/layout'
+import type { Mode } from '../export/layout'
+import { legacyCleanup } from '../export/legacy'
+import { planExport, stale } from '../export/plan'
 
 interface ExportOptions {
   force?: boolean
   dryRun?: boolean
+  mode?: string
+  prBody?: string
+  cloudPr?: string
+  docsPr?: string
 }
 
-/** The files export writes, by path in the monorepo, with their content. */
-type Plan = Map<string, string>
+/** What export changes in the monorepo. */
+interface Changes {
+  write: [string, string][]
+  remove: string[]
+  unchanged: number
+  /** What it found and left as it is, and why. */
+  notes: string[]
+}
 
 const read = (file: string) => fs.readFileSync(file, 'utf8')
-const versionOf = (monorepo: string, pkg: string) =>
-  (JSON.parse(read(path.join(monorepo, 'packages', pkg, 'package.json'))) as { version: string }).version
+
+/** What export reads in the monorepo for these modes (and for a PR description). */
+function needed(modes: Mode[], prBody: boolean): string[] {
+  const cloud = ['packages/destination-actions/src/destinations']
+  const device = [
+    'packages/browser-destinations/destinations',
+    'packages/core/package.json',
+    'packages/browser-destination-runtime/package.json',
+    ...BROWSER_TEMPLATE_FILES.map((file) => `${BROWSER_TEMPLATE}/${file}`)
+  ]
+  return [
+    ...(modes.includes('cloud') ? cloud : []),
+    ...(modes.includes('device') ? device : []),
+    ...(prBody ? [PR_TEMPLATE] : [])
+  ]
+}
 
 /** Refuses a folder that is not a checkout of Segment's monorepo, naming what is missing. */
-function checkMonorepo(monorepo: string): void {
-  const needed = [
-    'packages/destination-actions/src/destinations',
-    'packages/browser-destinations/destinations',
-    SHARED_INDEX,
-    `${BROWSER_TEMPLATE}/package.json`
-  ]
-  const missing = needed.filter((entry) => !fs.existsSync(path.join(monorepo, entry)))
+function checkMonorepo(monorepo: string, modes: Mode[], prBody: boolean): void {
+  const missing = needed(modes, prBody).filter((entry) => !fs.existsSync(path.join(monorepo, entry)))
   let name: unknown
   try {
     name = (JSON.parse(read(path.join(monorepo, 'package.json'))) as { name?: unknown }).name
@@ -53,102 +63,26 @@ function checkMonorepo(monorepo: string): void {
   }
 }
 
-/** Every file under a folder, relative to it, in a stable order. */
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return []
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
-    .sort()
-}
-
-/**
- * A source file as it reads in the monorepo: the shared rules come from `@segment/actions-shared`, and the
- * attribution table from the copy export writes beside the destination's tests (`tableAt`, from its root).
- */
-function rewriteImports(text: string, fileDir: string, tableAt: string): string {
-  let table = path.relative(fileDir, tableAt)
-  if (!table.startsWith('.')) table = `./${table}`
-  return text
-    .replace(/'(?:\.\.\/)+shared\/convertro-rules'/g, "'@segment/actions-shared'")
-    .replace(/'(?:\.\.\/)+shared\/__tests__\/__helpers__\/attribution'/g, `'${table}'`)
-}
-
-/** A destination's folder, copied with its imports rewritten and the attribution table beside its tests. */
-function planDestination(plan: Plan, source: string, target: string, tableAt: string): void {
-  const table = path.join(target, tableAt)
-  for (const file of filesUnder(path.join(PROJECT_ROOT, source))) {
-    const text = read(path.join(PROJECT_ROOT, source, file))
-    const to = path.join(target, file)
-    plan.set(to, /\.tsx?$/.test(file) ? rewriteImports(text, path.dirname(to), table) : text)
-  }
-  plan.set(`${table}.ts`, rewriteImports(read(path.join(PROJECT_ROOT, ATTRIBUTION)), path.dirname(table), table))
-}
-
-async function metadataJson(dir: string): Promise<string> {
-  const json = JSON.stringify(metadataOf(await loadDefinition(dir)), null, 2) + '\n'
-  // Segment's CLI formats it with the monorepo's prettier settings, which are the project's.
-  const options = (await prettier.resolveConfig(path.join(PROJECT_ROOT, 'package.json'))) ?? {}
-  return prettier.format(json, { ...options, parser: 'json' })
-}
-
-/** The browser package's package.json and tsconfig.json, from the CLI's template, as its siblings have them. */
-function planBrowserPackage(plan: Plan, monorepo: string, target: string, slug: string): void {
-  const fill = (file: string) =>
-    read(path.join(monorepo, BROWSER_TEMPLATE, file))
-      .replace(/{{slug}}/g, slug)
-      .replace(/{{slugWithoutActions}}/g, path.basename(target))
-  const pkg = JSON.parse(fill('package.json')) as { dependencies?: Record<string, string> }
-  pkg.dependencies = {
-    '@segment/actions-core': `^${versionOf(monorepo, 'core')}`,
-    '@segment/actions-shared': `^${versionOf(monorepo, 'actions-shared')}`,
-    '@segment/browser-destination-runtime': `^${versionOf(monorepo, 'browser-destination-runtime')}`
-  }
-  plan.set(path.join(target, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
-  plan.set(path.join(target, 'tsconfig.json'), fill('tsconfig.json'))
-}
-
-/** Every file export writes into the monorepo, with its content. */
-async function planExport(monorepo: string): Promise<Plan> {
-  const plan: Plan = new Map()
-  // Where each package's jest does not take a helper for a suite: destination-actions skips __helpers__ folders,
-  // browser-destinations runs every file under __tests__, so its helpers sit beside the source (as test-utils.ts).
-  planDestination(
-    plan,
-    path.relative(PROJECT_ROOT, SERVER_DESTINATION_DIR),
-    CLOUD_TARGET,
-    '__tests__/__helpers__/attribution'
-  )
-  plan.set(path.join(CLOUD_TARGET, 'metadata.json'), await metadataJson(SERVER_DESTINATION_DIR))
-
-  const browser = await loadDefinition(path.join(PROJECT_ROOT, BROWSER_DIR))
-  const browserTarget = `packages/browser-destinations/destinations/${path.basename(BROWSER_DIR)}`
-  planDestination(plan, BROWSER_DIR, path.join(browserTarget, 'src'), 'test-attribution')
-  plan.set(path.join(browserTarget, 'metadata.json'), await metadataJson(path.join(PROJECT_ROOT, BROWSER_DIR)))
-  planBrowserPackage(plan, monorepo, browserTarget, browser.slug ?? '')
-
-  plan.set(SHARED_TARGET, read(path.join(PROJECT_ROOT, SHARED_RULES)))
-  // The shared package's index gains one line, once; the rest of it is left as it is.
-  const index = read(path.join(monorepo, SHARED_INDEX))
-  const exported = index.split('\n').some((line) => line.trim() === SHARED_EXPORT)
-  plan.set(SHARED_INDEX, exported ? index : `${index}${index.endsWith('\n') || !index ? '' : '\n'}${SHARED_EXPORT}\n`)
-  return plan
-}
-
-/** Files in the folders export owns that it no longer writes: they are removed, so the folders match. */
-function stale(monorepo: string, plan: Plan): string[] {
-  const owned = [CLOUD_TARGET, `packages/browser-destinations/destinations/${path.basename(BROWSER_DIR)}`]
-  return owned
-    .flatMap((dir) => filesUnder(path.join(monorepo, dir)).map((file) => path.join(dir, file)))
-    .filter((file) => !plan.has(file) && !file.split(path.sep).includes('node_modules'))
+/** The files to write (those whose content differs), to remove, and what was left as it is. */
+async function changesFor(monorepo: string, modes: Mode[]): Promise<Changes> {
+  const plan = await planExport(monorepo, modes)
+  const legacy = legacyCleanup(monorepo, modes)
+  const differs = ([file, text]: [string, string]) =>
+    !fs.existsSync(path.join(monorepo, file)) || read(path.join(monorepo, file)) !== text
+  const write = [...plan, ...legacy.write].filter(differs)
+  const remove = [...stale(monorepo, plan, modes), ...legacy.remove]
+  return { write, remove, unchanged: plan.size - write.filter(([file]) => plan.has(file)).length, notes: legacy.notes }
 }
 
 /** Paths under `paths` with changes git has not committed. */
 function uncommitted(monorepo: string, paths: string[]): string[] {
   let status: string
   try {
-    status = execFileSync('git', ['-C', monorepo, 'status', '--porcelain', '--', ...paths], { encoding: 'utf8' })
+    // git warns on stderr about pathspecs in folders that do not exist yet: new files, which cannot be dirty.
+    status = execFileSync('git', ['-C', monorepo, 'status', '--porcelain', '--', ...paths], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
   } catch {
     throw new Error(
       `${monorepo} is not a git checkout: cannot tell whether its files are committed (--force writes anyway)`
@@ -157,23 +91,81 @@ function uncommitted(monorepo: string, paths: string[]): string[] {
   return status.split('\n').filter(Boolean)
 }
 
-const FOLLOW_UP = [
-  'What needs Segment, in the pull request or after it:',
-  '  1. Segment assigns each destination a metadata id: register the cloud one in',
-  '     packages/destination-actions/src/destinations/index.ts and the browser one in packages/destinations-manifest.',
-  '  2. Run yarn install (the browser package is a new workspace), then the checks: yarn test in',
-  '     packages/destination-actions and packages/browser-destinations, ./bin/run generate:types, ./bin/run validate.'
-]
+/** Removes a file, then the folders it leaves empty, up to the monorepo's root. */
+function removeFile(monorepo: string, file: string): void {
+  fs.rmSync(path.join(monorepo, file))
+  let dir = path.dirname(file)
+  while (dir !== '.' && fs.readdirSync(path.join(monorepo, dir)).length === 0) {
+    fs.rmdirSync(path.join(monorepo, dir))
+    dir = path.dirname(dir)
+  }
+}
 
-/** Writes the destinations into a checkout of Segment's monorepo; returns the exit code. */
+function apply(monorepo: string, changes: Changes, dryRun: boolean): void {
+  for (const [file, text] of changes.write) {
+    if (!dryRun) {
+      fs.mkdirSync(path.dirname(path.join(monorepo, file)), { recursive: true })
+      fs.writeFileSync(path.join(monorepo, file), text)
+    }
+    console.log(`${dryRun ? 'would write' : 'wrote'} ${file}`)
+  }
+  for (const file of changes.remove) {
+    if (!dryRun) removeFile(monorepo, file)
+    console.log(`${dryRun ? 'would remove' : 'removed'} ${file}`)
+  }
+  for (const note of changes.notes) console.log(note)
+}
+
+/** Which PR this run's files are for, and the order the PRs go in. */
+function followUp(modes: Mode[]): string[] {
+  const which =
+    modes.length === 2
+      ? `This run wrote both modes: commit ${LAYOUTS.cloud.target} and ${LAYOUTS.device.target} on separate branches.`
+      : `This run wrote the files of PR ${modes[0] === 'cloud' ? '1 (cloud mode)' : '2 (device mode)'}.`
+  return [
+    'Pull requests: one per mode, each from a branch of its own, in this order:',
+    `  1. cloud mode (export --mode cloud): ${LAYOUTS.cloud.target}`,
+    `  2. device mode (export --mode device): ${LAYOUTS.device.target}; its description links PR 1.`,
+    '  The second needs nothing from the first in code: each destination has its own copy of the shared rules',
+    '  (convertro-rules.ts, with its test). Both share one docs page in segment-docs.',
+    `  ${which}`,
+    'What needs Segment, in the pull requests or after them:',
+    '  1. Segment assigns each destination a metadata id: register the cloud one in',
+    '     packages/destination-actions/src/destinations/index.ts and the browser one in packages/destinations-manifest.',
+    '  2. The checks: ./bin/run generate:types, ./bin/run validate, and yarn test in packages/destination-actions (PR 1)',
+    '     or, after yarn install (the browser package is a new workspace), in packages/browser-destinations (PR 2).'
+  ]
+}
+
+/** Measures the checks and writes the PR description(s); returns the exit code. */
+async function describePrs(monorepo: string, modes: Mode[], options: ExportOptions): Promise<number> {
+  const file = path.resolve(options.prBody as string)
+  if (options.dryRun) {
+    console.log(
+      `would write the PR description${modes.length > 1 ? 's' : ''} to ${file} (nothing is measured in a dry run)`
+    )
+    return 0
+  }
+  // Loaded only here: the checks bring a browser and a test runner with them.
+  const { writePrDescriptions } = await import('../export/pr-description')
+  const failed = await writePrDescriptions(monorepo, modes, {
+    file,
+    links: { cloudPr: options.cloudPr, docsPr: options.docsPr }
+  })
+  const both = modes.length > 1 ? ': PR 1 (cloud) then PR 2 (device), each from its "<!-- PR n of 2" line' : ''
+  console.log(`wrote the PR description${modes.length > 1 ? 's' : ''} to ${file}${both}`)
+  const unlinked = [modes.includes('device') && !options.cloudPr && '--cloud-pr', !options.docsPr && '--docs-pr']
+  if (unlinked.some(Boolean)) console.log(`  links left to add (or pass ${unlinked.filter(Boolean).join(', ')})`)
+  for (const check of failed) console.error(`check failed: ${check.mode} ${check.name}: ${check.summary}`)
+  return failed.length > 0 ? 1 : 0
+}
+
+/** Writes the chosen mode(s) into a checkout of Segment's monorepo, and their PR descriptions; returns the exit code. */
 export async function exportTo(monorepo: string, options: ExportOptions): Promise<number> {
-  checkMonorepo(monorepo)
-  const plan = await planExport(monorepo)
-  const removed = stale(monorepo, plan)
-  const changed = [...plan].filter(
-    ([file, text]) => !fs.existsSync(path.join(monorepo, file)) || read(path.join(monorepo, file)) !== text
-  )
-  const touched = [...changed.map(([file]) => file), ...removed]
+  const modes = modesOf(options.mode)
+  checkMonorepo(monorepo, modes, Boolean(options.prBody))
+  const changes = await changesFor(monorepo, modes)
+  const touched = [...changes.write.map(([file]) => file), ...changes.remove]
   const dirty = touched.length > 0 && !options.force ? uncommitted(monorepo, touched) : []
   if (dirty.length > 0) {
     console.error(
@@ -181,26 +173,28 @@ export async function exportTo(monorepo: string, options: ExportOptions): Promis
     )
     return 1
   }
-  const verb = options.dryRun ? 'would write' : 'wrote'
-  for (const [file, text] of changed) {
-    if (!options.dryRun) {
-      fs.mkdirSync(path.dirname(path.join(monorepo, file)), { recursive: true })
-      fs.writeFileSync(path.join(monorepo, file), text)
-    }
-    console.log(`${verb} ${file}`)
-  }
-  for (const file of removed) {
-    if (!options.dryRun) fs.rmSync(path.join(monorepo, file))
-    console.log(`${options.dryRun ? 'would remove' : 'removed'} ${file}`)
-  }
-  console.log(`export: ${changed.length} written, ${removed.length} removed, ${plan.size - changed.length} unchanged`)
-  console.log(FOLLOW_UP.join('\n'))
-  return 0
+  apply(monorepo, changes, Boolean(options.dryRun))
+  console.log(
+    `export: ${changes.write.length} written, ${changes.remove.length} removed, ${changes.unchanged} unchanged`
+  )
+  console.log(followUp(modes).join('\n'))
+  return options.prBody ? describePrs(monorepo, modes, options) : 0
 }
 
 export function configure(command: Command): void {
   command
     .argument('<monorepo>', 'a checkout of segmentio/action-destinations')
+    .addOption(
+      new Option('--mode <mode>', 'which pull request: cloud (PR 1), device (PR 2) or both')
+        .choices(['cloud', 'device', 'both'])
+        .default('both')
+    )
+    .option(
+      '--pr-body <file>',
+      "write the PR's description there, with the checks measured now (both: one after the other)"
+    )
+    .option('--cloud-pr <link>', "the cloud-mode PR, for the device-mode PR's description to link")
+    .option('--docs-pr <link>', 'the segment-docs PR both descriptions link')
     .option('--force', 'write even over uncommitted changes there')
     .option('--dry-run', 'list what would be written or removed; change nothing')
     .action(async (monorepo: string, options: ExportOptions) => {

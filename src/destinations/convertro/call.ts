@@ -47,11 +47,12 @@ export interface EventContext {
 // A decimal as JavaScript writes it: `String(50.99)`, `String(1e21)` (exponent form) or a decimal literal.
 const NUMERAL = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/
 
-/** A number or a plain decimal string as a plain decimal string (never exponent form); anything else is absent. */
-export function toDecimal(value: unknown): string | undefined {
-  if (!isAmount(value)) return undefined
-  const [, sign, whole, fraction = '', exponent = '0'] = NUMERAL.exec(String(value)) as RegExpExecArray
-  // Written out digit by digit, so no digit of a long decimal string is lost to floating point.
+/**
+ * A numeral as a plain decimal string: `String(value)` of a number (exponent form too) or a plain decimal literal,
+ * written out digit by digit, so no digit of a long decimal string is lost to floating point.
+ */
+export function writeDecimal(numeral: string): string {
+  const [, sign, whole, fraction = '', exponent = '0'] = NUMERAL.exec(numeral) as RegExpExecArray
   const digits = whole + fraction
   const point = whole.length + Number(exponent)
   const padded = point <= 0 ? '0'.repeat(1 - point) + digits : digits.padEnd(point, '0')
@@ -60,6 +61,15 @@ export function toDecimal(value: unknown): string | undefined {
   const decimals = padded.slice(at).replace(/0+$/, '')
   const text = decimals ? `${integer}.${decimals}` : integer
   return text === '0' ? text : sign + text
+}
+
+/** A number or a plain decimal string as a plain decimal string (never exponent form); anything else is absent. */
+export function toDecimal(value: unknown): string | undefined {
+  if (!isAmount(value)) return undefined
+  const numeral = String(value)
+  // A number JavaScript writes without an exponent is already written as writeDecimal would write it: no leading
+  // zero, no trailing zero after the point, no "-0".
+  return typeof value === 'number' && !numeral.includes('e') ? numeral : writeDecimal(numeral)
 }
 
 /** The first of the values that is an amount, as a plain decimal; Convertro's default value is 1. */

@@ -41,30 +41,6 @@ function networkError(error: unknown): RetryableError {
     : new RetryableError(`Could not reach Convertro: ${detail}`)
 }
 
-/** Sends a call. Throws only when Convertro did not answer; any answer, error or not, is returned. */
-async function sendCall(
-  request: RequestClient,
-  endpoint: Endpoint,
-  call: ConvertroCall,
-  timeout?: number
-): Promise<ModifiedResponse> {
-  // The query goes into the URL here: given `searchParams`, actions-core parses the URL again and builds the
-  // request three times over, which costs more per event than everything else this destination does.
-  const url = `${callUrl(endpoint, call.kind)}?${toSearchParams(call.query)}`
-  // Only the request itself is wrapped: an error here means Convertro never answered, so a retry is safe.
-  try {
-    return await request(url, {
-      method: 'GET',
-      throwHttpErrors: false,
-      timeout,
-      // A redirect would send the event somewhere the settings never named.
-      redirect: 'manual'
-    })
-  } catch (error) {
-    throw networkError(error)
-  }
-}
-
 const succeeded = (response: ModifiedResponse) => response.status >= 200 && response.status <= 299
 
 /**
@@ -79,8 +55,27 @@ async function sendCalls(
   deadline?: number
 ) {
   for (const call of calls) {
+    // The query goes into the URL here: given `searchParams`, actions-core parses the URL again and builds the
+    // request three times over, which costs more per event than everything else this destination does.
+    const url = `${callUrl(endpoint, call.kind)}?${toSearchParams(call.query)}`
     const timeout = deadline === undefined ? undefined : Math.max(1, deadline - Date.now())
-    const response = await sendCall(request, endpoint, call, timeout)
+    let response: ModifiedResponse
+    // Only the request itself is wrapped: an error here means Convertro never answered, so a retry is safe. Any
+    // answer, error or not, is kept.
+    try {
+      response = await request(url, {
+        method: 'GET',
+        throwHttpErrors: false,
+        timeout,
+        // A redirect would send the event somewhere the settings never named.
+        redirect: 'manual',
+        // actions-core reads the answer into `content` either way; by default it first clones the response (two
+        // more streams per call), in case something reads the body again. Nothing here does: only `content`.
+        skipResponseCloning: true
+      })
+    } catch (error) {
+      throw networkError(error)
+    }
     answers.push(response)
     if (!succeeded(response)) throw responseError(response)
   }
