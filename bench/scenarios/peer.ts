@@ -41,10 +41,12 @@ interface Peer {
 /**
  * The published destinations closest to Convertro's work, each making one call per track event: Podscribe
  * (`track`, a GET with the event in the query string), StackAdapt (`forwardEvent`, a GET pixel with the event in
- * the query string) and Webhook (`send`, the event as a JSON POST), each with its preset's mapping.
+ * the query string) and Webhook (`send`, the event as a JSON POST), each with its preset's mapping. Each is
+ * subscribed with our trackEvent preset's trigger: the trigger is the customer's, parsed by actions-core for every
+ * event, so with the same one the comparison is of what each destination does with the event.
  */
 function peers(): Peer[] {
-  const track = 'type = "track" and event = "Signed Up"'
+  const track = (convertroSettings('trackEvent').subscription as { subscribe: string }).subscribe
   const podscribe = loadPeer('podscribe', 'Podscribe')
   const stackadapt = loadPeer('stackadapt', 'StackAdapt')
   const webhook = loadPeer('webhook', 'Webhook')
