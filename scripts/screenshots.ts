@@ -1,8 +1,9 @@
 /**
- * npm run screenshots: the README's pictures of the tester, taken from the live page, so they show what the
- * page is now. Starts a server on files of its own in a temp folder, sends what the pictures show (an action
+ * npm run screenshots: every picture of the tester in the docs, the README's included, taken from the live page,
+ * so they show what the page is now. Starts a server on files of its own in a temp folder, sends what the pictures show (an action
  * call from the page; an order, an anonymous identify and a page through the Tracking API; an order through both
- * modes), and writes docs/tester.png, docs/ingest-events.png and docs/tester-modes.png.
+ * modes), and writes docs/tester.png, docs/tester-hero.png (the README's, cropped), docs/ingest-events.png and
+ * docs/tester-modes.png.
  */
 import fs from 'fs'
 import os from 'os'
@@ -16,6 +17,8 @@ import { startServer } from '../src/cli/server/app'
 
 const DOCS = path.join(PROJECT_ROOT, 'docs')
 const device = (id: string) => ({ device: { id } })
+/** The README's picture at most this tall: one screen. */
+const HERO_HEIGHT = 800
 
 /** The events the Events view shows: an order sent, an anonymous identify refused, a page skipped. */
 const EVENTS = [
@@ -47,6 +50,18 @@ async function testerPicture(page: Page, file: string): Promise<void> {
   await page.waitForSelector('#result .request-line')
   await page.waitForFunction(() => document.querySelectorAll('#collector tbody tr').length >= 2)
   await page.screenshot({ path: file, fullPage: true })
+}
+
+/**
+ * The README's picture: the same Order Completed, cropped to what a first look needs, the event panel and the
+ * result beside it (about 1280×800), so it stays one screen tall where the README shows it.
+ */
+async function heroPicture(page: Page, file: string): Promise<void> {
+  const bottoms = await page
+    .locator('main > .panel:not(.wide)')
+    .evaluateAll((nodes) => nodes.map((node) => node.getBoundingClientRect().bottom + window.scrollY))
+  const height = Math.min(Math.max(...bottoms) + 16, HERO_HEIGHT)
+  await page.screenshot({ path: file, fullPage: true, clip: { x: 0, y: 0, width: 1280, height } })
 }
 
 /** Device mode beside cloud mode: the same order through both, the field rows above the result. */
@@ -91,10 +106,11 @@ async function main(): Promise<void> {
     await page.goto(server.url)
     await page.waitForSelector('#events details.ingested[data-id="order-1"]')
     await testerPicture(page, path.join(DOCS, 'tester.png'))
+    await heroPicture(page, path.join(DOCS, 'tester-hero.png'))
     await eventsPicture(page, path.join(DOCS, 'ingest-events.png'))
     await page.waitForSelector('#target option[value^="device-"]', { state: 'attached' })
     await bothModesPicture(page, path.join(DOCS, 'tester-modes.png'))
-    const names = ['tester.png', 'ingest-events.png', 'tester-modes.png']
+    const names = ['tester.png', 'tester-hero.png', 'ingest-events.png', 'tester-modes.png']
     console.log(`screenshots: ${names.map((name) => `docs/${name}`).join(', ')}`)
   } finally {
     await browser.close()

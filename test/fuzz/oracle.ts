@@ -1,10 +1,11 @@
 import ipaddr from 'ipaddr.js'
 
 /**
- * What the contract (README, "Settings", "Actions", "Errors and retries") says an action does with an
+ * What the contract (docs/contract.md: "Settings", "Actions", "Errors and retries") says an action does with an
  * event and settings, written from the contract and not from the product code, so that the property tests
  * compare two independent readings of it. It models actions-core's mapping and payload validation too,
- * because that decides what reaches the action: those rules are the framework's (checked on 3.170.0).
+ * because that decides what reaches the action: those rules are the framework's (checked on 3.170.0). The page
+ * names this file as its reading: a change of behaviour changes both, and the tests (CONTRIBUTING.md).
  */
 
 export type ActionKey = 'identifyUser' | 'trackEvent' | 'orderCompleted' | 'appInstalled'

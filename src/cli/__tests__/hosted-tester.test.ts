@@ -102,6 +102,10 @@ describe("serve, called by Segment's hosted Actions Tester", () => {
   it('takes Segment’s flags and PORT, and says what it serves', async () => {
     expect(server.url).toBe(`http://127.0.0.1:${port}/`)
     await server.waitFor(/^Segment Tracking API: .*\n/m)
+    // The local tester first: it needs no login.
+    expect(server.output()).toMatch(
+      /^Convertro actions server: (\S+) \(bound to \S+\)\nTester: open \1 in a browser to try every action, in cloud and device mode \(no login\)\n/m
+    )
     expect(server.output()).toContain(
       "Segment's routes (/manifest, /authenticate, /<action>) serve src/destinations/convertro\n"
     )
@@ -416,7 +420,9 @@ describe('serve -d and -b', () => {
     const dir = copyProject()
     const server = await serve(['-d', 'convertro'], dir)
     try {
-      await server.waitFor(/Visit https:\/\/app\.segment\.com\/dev-center\/actions-tester to preview your integration/)
+      await server.waitFor(
+        /Or visit https:\/\/app\.segment\.com\/dev-center\/actions-tester to preview your integration in Segment's hosted Actions Tester \(it needs a Segment login/
+      )
       const [, url] = await server.waitFor(/Actions Tester live reload: (\S+)/)
       expect(url).toBe(`ws://127.0.0.1:${Number(new URL(server.url).port) + 1}`)
       const socket = new WebSocket(url)

@@ -217,8 +217,8 @@ describe('replay', () => {
     )
   })
 
-  it('runs the README’s flow: npm start on another port, then replay of the example without a domain', async () => {
-    // A copy of the project, so its .convertro/ is this test's: `npm start -- --port 3100` in the README; here
+  it('runs the documented flow: npm start on another port, then replay of the example without a domain', async () => {
+    // A copy of the project, so its .convertro/ is this test's: `npm start -- --port 3100` in docs/send-events.md; here
     // a free port, which is not 3000 either, so another run on this machine cannot collide with it.
     const project = copyProject()
     const nothing = await cli(['replay', 'examples/replay.jsonl'], { cwd: project })

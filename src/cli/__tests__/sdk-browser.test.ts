@@ -98,7 +98,7 @@ describe('Segment’s browser SDK (analytics-next) in Chromium sending to serve'
     fs.rmSync(bundleDir, { recursive: true, force: true })
   })
 
-  /** Loads analytics.js on the site in a fresh browser context, as the README shows, and makes the calls. */
+  /** Loads analytics.js on the site in a fresh browser context, as docs/send-events.md shows, and makes the calls. */
   async function runPage(calls: Call[], deliveryStrategy?: object): Promise<PageRun> {
     const { accepted } = (await server.view()).counts
     server.convertro.paths.splice(0)

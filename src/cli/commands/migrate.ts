@@ -194,7 +194,7 @@ export function subscriptionsFile({ destinations, classicSettings, warnings }: M
   }
 }
 
-/** The placeholder for an action's id, which only the workspace knows (the README shows how to look it up). */
+/** The placeholder for an action's id, which only the workspace knows (docs/migrate.md shows how to look it up). */
 export const actionIdPlaceholder = (action: string) => `<actionId of ${action}>`
 
 /**

@@ -73,8 +73,12 @@ function describe(server: RunningServer, target: ServeTarget, flags: ServeFlags)
     `Collector: calls to https://${COLLECTOR_HOST}/ (the domain when the settings name none) are answered here and kept in ${flags.records}`
   )
   if (flags.noUI) return
+  // The second choice, after the page above: Segment's hosted tester needs a Segment login and runs cloud mode only.
   const origins = HOSTED_TESTER_ORIGINS.join(', ')
-  console.log(`Visit ${HOSTED_TESTER_URL} to preview your integration (CORS allows ${origins}).`)
+  console.log(
+    `Or visit ${HOSTED_TESTER_URL} to preview your integration in Segment's hosted Actions Tester` +
+      ` (it needs a Segment login, and runs cloud mode only; CORS allows ${origins}).`
+  )
   if (server.liveReloadUrl) console.log(`Actions Tester live reload: ${server.liveReloadUrl}`)
 }
 
@@ -95,6 +99,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     log: (line) => console.log(line)
   })
   console.log(`Convertro actions server: ${server.url} (bound to ${server.address})`)
+  // The page to open first: it needs no login and runs every action in both modes.
+  const modes = target.browser ? 'in device mode' : 'in cloud and device mode'
+  console.log(`Tester: open ${server.url} in a browser to try every action, ${modes} (no login)`)
   describe(server, target, flags)
   const stop = (signal: string) => {
     console.log(`${signal}: stopping`)

@@ -7,7 +7,7 @@ import { socketOrigin } from './__helpers__/socket-origin'
 import { SETTINGS, TS, expected, parseCall, testEvent } from './__helpers__/helpers'
 import type { RecordedCall } from './__helpers__/helpers'
 
-// Settings that try to move a call to another host or path. Each is either normalised as the README says, and
+// Settings that try to move a call to another host or path. Each is either normalised as docs/contract.md says, and
 // the call goes exactly there, or rejected with a non-retryable error naming the setting, and nothing is sent.
 // Every host is intercepted, so a request anywhere else would be recorded, not lost.
 
@@ -146,7 +146,7 @@ const REJECTED_SEGMENTS: [unknown, RegExp][] = [
 const NOT_PUBLIC = /it is not a public host/
 
 /**
- * Where calls go for a `domain` setting (README, "Settings"): the origin of a public host, or why the setting is
+ * Where calls go for a `domain` setting (docs/contract.md, "Settings"): the origin of a public host, or why the setting is
  * refused. Calls go over https only, and never to an address that is not public, however it is spelt.
  */
 const PUBLIC_HOSTS_ONLY: [domain: string, outcome: string | RegExp][] = [

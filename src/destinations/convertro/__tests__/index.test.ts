@@ -10,7 +10,7 @@ import { CONTEXT, SETTINGS, expected, parseCall, recordConvertroCalls, testEvent
 import type { RecordedCall } from './__helpers__/helpers'
 import { COLLECTOR_ORIGIN, COLLECTOR_SETTINGS, listen, routedTo, useRealSockets } from './__helpers__/local-collector'
 
-/** The fields the contract requires of each action (README, "Server mode"), as declared `required: true`. */
+/** The fields the contract requires of each action (docs/contract.md, "Actions"), as declared `required: true`. */
 const REQUIRED_FIELDS = {
   identifyUser: ['user_id', 'device_id', 'timestamp'],
   trackEvent: ['event_type', 'device_id', 'timestamp'],
