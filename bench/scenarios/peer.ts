@@ -23,7 +23,7 @@ export function ensurePeers(): void {
 /**
  * A published destination, loaded from its own install at run time (the product's type-check and install never
  * see it). Its name becomes a schema id, which fast-uri 3.1.9 rejects on every event when it holds a space or
- * brackets ("Podscribe (Actions)", see PITFALLS): the name is only that id, so a plain one changes nothing an
+ * brackets ("Podscribe (Actions)"): the name is only that id, so a plain one changes nothing an
  * event does.
  */
 function loadPeer(folder: string, name: string): DestinationDefinition<JSONObject> {

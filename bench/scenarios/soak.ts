@@ -14,7 +14,7 @@ import { EVENTS } from '../lib/fixtures'
 import { fmt } from '../lib/stats'
 import type { Row } from '../lib/stats'
 
-/** Events per `POST /v1/batch`, and requests in flight at once, as in the issue's measurement. */
+/** Events per `POST /v1/batch`, and requests in flight at once: an app's SDK flushing under load. */
 const BATCH_SIZE = 100
 const BATCHES_IN_FLIGHT = 8
 /**

@@ -42,7 +42,7 @@ const nested = fc.oneof(
   fc.array(fc.array(shallow, { maxLength: 1 }), { maxLength: 1 })
 )
 
-/** Any value where a string is expected: the wrong types the issue lists, weighted towards real text. */
+/** Any value where a string is expected: numbers, booleans, null, objects and arrays, weighted towards real text. */
 export const anyValue = fc.oneof(
   { arbitrary: plainText, weight: 6 },
   { arbitrary: anyText, weight: 2 },
