@@ -2,6 +2,7 @@ import fs from 'fs'
 import path from 'path'
 import { runtimeRetryableStatuses } from '../../destinations/convertro/__tests__/__helpers__/runtime-retry'
 import type { MatrixEntry } from '../lab/matrix'
+import type { FateName } from '../lib/fate'
 import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
 import { cli, http, serve, tempDir, tempFile } from './helpers'
 
@@ -14,7 +15,7 @@ const STATUSES = ['200', '400', '401', '404', '408', '423', '429', '500', '501',
 describe('bin/run scenarios', () => {
   const listed = new Set(runtimeRetryableStatuses())
   /** actions-core's rule for an answer of this status; a 2xx is taken. */
-  const statusFate = (status: number) =>
+  const statusFate = (status: number): FateName =>
     status === 200 ? 'delivered' : listed.has(status) || (status >= 500 && status !== 501) ? 'retry' : 'drop'
 
   it('runs every action alone and in a batch against every answer, the same way twice', async () => {
@@ -30,12 +31,12 @@ describe('bin/run scenarios', () => {
 
     const entries = JSON.parse(first.stdout) as MatrixEntry[]
     const expected: MatrixEntry[] = ACTIONS.flatMap((action) => {
-      const rows = [
+      const rows: { scenario: string; fate: FateName; calls: number }[] = [
         ...STATUSES.map((scenario) => ({ scenario, fate: statusFate(Number(scenario)), calls: 1 })),
-        { scenario: 'timeout', fate: 'retry', calls: 1 },
-        { scenario: 'reset', fate: 'retry', calls: 1 },
-        ...(action === 'orderCompleted' ? [{ scenario: 'hybrid-second-fails', fate: 'retry', calls: 2 }] : [])
-      ] as const
+        { scenario: 'timeout', fate: 'retry' as const, calls: 1 },
+        { scenario: 'reset', fate: 'retry' as const, calls: 1 },
+        ...(action === 'orderCompleted' ? [{ scenario: 'hybrid-second-fails', fate: 'retry' as const, calls: 2 }] : [])
+      ]
       // The batch's second event is invalid: dropped, with no call; the others go as the event alone does.
       return rows.flatMap(({ scenario, fate, calls }) => [
         { action, batch: false, scenario, fate, calls },
