@@ -6,6 +6,8 @@ import { BROWSER_DESTINATION_DIR, SERVER_DESTINATION_DIR, loadDefinition } from 
 import type { Check } from '../export/checks'
 import { LAYOUTS } from '../export/layout'
 import { renderBody } from '../export/pr-body'
+import { runMatrix } from '../lab/matrix'
+import { renderMatrix } from '../lab/render'
 import { PROJECT_ROOT, cli } from './helpers'
 import type { Run } from './helpers'
 
@@ -438,6 +440,32 @@ describe('export', () => {
       expect(body).toContain('- `npx jest`: **FAILED**: 3 passed, 2 failed')
       expect(body).toContain('- **Not met**: The `domain` setting')
       expect(body).toContain('_(link to be added)_')
+    })
+
+    it('puts the failure matrix of `bin/run scenarios` in the Testing section', async () => {
+      const [definition, other] = await Promise.all(
+        [SERVER_DESTINATION_DIR, BROWSER_DESTINATION_DIR].map(loadDefinition)
+      )
+      const passed: Check = { command: 'c', ok: true, summary: '1 passed', details: [] }
+      const matrix = renderMatrix(await runMatrix(50)).split('\n')
+      const scenarios = { command: 'bin/run scenarios', ok: true, summary: '98 runs', details: [], table: matrix }
+      const context = {
+        mode: 'cloud' as const,
+        layout: LAYOUTS.cloud,
+        definition,
+        other,
+        links: {},
+        metadataCommand: 'yarn generate:metadata-payload'
+      }
+      const evidence = { unit: passed, validate: passed, endToEnd: passed, domain: passed, scenarios }
+      const body = renderBody(PR_TEMPLATE, context, evidence, { at: 'now', revision: 'r', toolchain: 't' })
+      const testing = body.slice(body.indexOf('## Testing'), body.indexOf('Also checked for this description'))
+      expect(testing).toContain('- `bin/run scenarios`: 98 runs\n\n' + matrix.join('\n'))
+      expect(testing).toContain(
+        'https://segment.com/docs/connections/destinations/#retries-between-segment-and-destinations'
+      )
+      expect(matrix[0]).toMatch(/^\| Convertro answers +\| identifyUser +\| identifyUser ×3 +\|/)
+      expect(body).not.toContain('**Not ready')
     })
   })
 })
