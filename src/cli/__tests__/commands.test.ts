@@ -16,7 +16,7 @@ interface Finding {
 const SETTINGS = { account: 'acme', clientName: 'acme', siteId: '1', domain: 'acme.sp1.convertro.com' }
 
 describe('convertro-actions', () => {
-  it.each(['generate:types', 'validate', 'serve', 'list-required-fields', 'send', 'migrate', 'export'])(
+  it.each(['generate:types', 'validate', 'serve', 'list-required-fields', 'send', 'migrate', 'export', 'scenarios'])(
     'explains %s with --help',
     async (command) => {
       const { code, stdout } = await cli([command, '--help'])

@@ -34,7 +34,7 @@ export function configure(command: Command): void {
     .option(
       '--timeout <ms>',
       'the request limit: a timeout is an answer slower than this',
-      wholeNumber(1, 60_000),
+      wholeNumber(1, 60_000, 'a whole number of milliseconds from 1 to 60000'),
       MATRIX_TIMEOUT_MS
     )
     .action(scenarios)
