@@ -1,10 +1,12 @@
 import fs from 'fs'
 import path from 'path'
 import { runtimeRetryableStatuses } from '../../destinations/convertro/__tests__/__helpers__/runtime-retry'
+import { runMatrix } from '../lab/matrix'
 import type { MatrixEntry } from '../lab/matrix'
+import { renderMatrix } from '../lab/render'
 import type { FateName } from '../lib/fate'
 import { SAMPLE_EVENTS, SAMPLE_SETTINGS } from '../lib/samples'
-import { cli, http, serve, tempDir, tempFile } from './helpers'
+import { PROJECT_ROOT, cli, http, serve, tempDir, tempFile } from './helpers'
 
 // Four runs of the CLI and a server: slow on a busy machine.
 jest.setTimeout(120_000)
@@ -71,6 +73,23 @@ describe('bin/run scenarios', () => {
         ?.split('|')[6]
         .trim()
     ).toBe('retry · 2 calls')
+  })
+})
+
+describe('docs/failure-lab.md', () => {
+  it('shows the matrix scenarios prints today', async () => {
+    // Cells compared without the padding, which the docs' formatter sets its own way.
+    const rows = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('| ') && !/^\|[\s|-]+\|$/.test(line))
+        .map((line) => line.split('|').map((cell) => cell.trim()))
+    const docs = fs.readFileSync(path.join(PROJECT_ROOT, 'docs/failure-lab.md'), 'utf8')
+    const printed = rows(renderMatrix(await runMatrix()))
+    expect(printed).toHaveLength(14)
+    const header = printed[0].join('|')
+    const start = rows(docs).findIndex((row) => row.join('|') === header)
+    expect(rows(docs).slice(start, start + printed.length)).toEqual(printed)
   })
 })
 
