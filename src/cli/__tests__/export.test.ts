@@ -410,6 +410,10 @@ describe('export', () => {
       expect(cloud).toContain(`4 events, ${requests.length} requests made, ${requests.length} recorded`)
       expect(requests.length).toBeGreaterThanOrEqual(4)
       expect(cloud).toMatch(/domain "127\.0\.0\.1": refused/)
+      // The failure matrix, in the cloud PR's Testing section only.
+      expect(cloud).toContain('- `bin/run scenarios`: 98 runs: 4 actions, alone and in a batch, against 13 answers')
+      expect(cloud).toMatch(/^\| 501 Not Implemented +\| drop · 1 call +\| drop, drop, drop · 2 calls +\|/m)
+      expect(device).not.toContain('bin/run scenarios')
       expect(device).toMatch(/\$CVO\.push\(\["trackUser",\{.*"id":"user-1024"/)
       expect(device).toMatch(/\$CVO\.push\(\["trackEvent",\{"type":"sale/)
 
