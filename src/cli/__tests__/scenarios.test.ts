@@ -128,6 +128,30 @@ describe('serve with a scenario', () => {
     }
   })
 
+  it('gives send the fate of what the collector answered', async () => {
+    const file = tempFile('scenario.json', {
+      rules: [{ answers: [{ status: 429, headers: { 'Retry-After': '30' } }, 404] }]
+    })
+    const server = await serve(['--no-watch', '--scenario', file])
+    try {
+      const event = tempFile('event.json', SAMPLE_EVENTS.appInstalled)
+      const settings = tempFile('settings.json', SAMPLE_SETTINGS)
+      const send = () => cli(['send', 'appInstalled', '-e', event, '-s', settings, '--collector', server.url])
+      const retried = await send()
+      expect(retried.code).toBe(1)
+      expect(retried.stdout).toMatch(/→ 429 Too Many Requests\n$/)
+      expect(retried.stderr.split('\n')[1]).toBe(
+        "Fate: retry (429). Segment's runtime sends it again with a randomized exponential backoff, for up to four hours; after that it is dropped (https://segment.com/docs/connections/destinations/#retries-between-segment-and-destinations)."
+      )
+      const dropped = await send()
+      expect(dropped.stderr.split('\n')[1]).toMatch(/^Fate: drop \(404\)\. Segment's runtime does not send it again: /)
+      const recorded = (await http(`${server.url}collector/requests`)).body as { status: number }[]
+      expect(recorded.map((entry) => entry.status)).toEqual([429, 404])
+    } finally {
+      await server.stop()
+    }
+  })
+
   it('refuses a bad scenario file, naming it and what is wrong', async () => {
     const file = tempFile('scenario.json', { rules: [{ kind: 'hit', answers: [{ status: 200, delayMs: 'slow' }] }] })
     const { code, stderr } = await cli(['serve', '--port', '0', '--no-watch', '--scenario', file])
