@@ -124,9 +124,23 @@ async function destinationModule<T>(dir: string, name: string): Promise<Partial<
  * The definition as the local tools run it: the same, with every request it makes connected through `agent`, which
  * actions-core passes to node-fetch as the request's agent. Nothing else about a request changes.
  */
-function connectedThrough(definition: Definition, agent: CollectorAgent): Definition {
+function connectedThrough(definition: Definition, agent: CollectorAgent, timeoutMs?: number): Definition {
   const own = definition.extendRequest
-  return { ...definition, extendRequest: (data) => ({ ...own?.(data), agent }) }
+  if (timeoutMs === undefined) return { ...definition, extendRequest: (data) => ({ ...own?.(data), agent }) }
+  // The destination gives each call its own timeout, which wins over one given here; a hook runs once the options
+  // are merged, so it caps whatever the call asked for.
+  const capped = (options: { timeout?: number | false }) => ({
+    timeout: typeof options.timeout === 'number' ? Math.min(options.timeout, timeoutMs) : timeoutMs
+  })
+  return {
+    ...definition,
+    extendRequest: (data) => {
+      // actions-core's client takes hooks from the extension (it extends its client with it), though its type for
+      // the extension does not name them.
+      const extension = { ...own?.(data), agent, beforeRequest: [capped] }
+      return extension as ReturnType<NonNullable<Definition['extendRequest']>>
+    }
+  }
 }
 
 export interface ServerDestinationOptions {
@@ -134,6 +148,8 @@ export interface ServerDestinationOptions {
   dir?: string
   /** The agent its requests go through: where `convertro.test` is answered. By default, one that knows no collector. */
   agent?: CollectorAgent
+  /** A time limit for each request, shorter than the destination's own, so a test waits out a timeout quickly. */
+  timeoutMs?: number
 }
 
 /**
@@ -141,7 +157,7 @@ export interface ServerDestinationOptions {
  * the rules the local tools take from its modules (`constants.ts`, `endpoint.ts`, `request.ts`).
  */
 export async function loadServerDestination(options: ServerDestinationOptions = {}): Promise<ServerDestination> {
-  const { dir = SERVER_DESTINATION_DIR, agent = new CollectorAgent() } = options
+  const { dir = SERVER_DESTINATION_DIR, agent = new CollectorAgent(), timeoutMs } = options
   const shown = path.relative(process.cwd(), dir)
   const module = (await import(path.join(dir, 'index.ts'))) as { default?: Definition }
   const { CALL_KINDS } = await destinationModule<typeof Constants>(dir, 'constants')
@@ -153,7 +169,7 @@ export async function loadServerDestination(options: ServerDestinationOptions = 
     )
   }
   // Its settings type is the generated one; the CLI hands it settings as JSON, which the destination checks.
-  const definition = connectedThrough(module.default, agent)
+  const definition = connectedThrough(module.default, agent, timeoutMs)
   return { definition, rules: { CALL_KINDS, parseDomain, statusError } }
 }
 

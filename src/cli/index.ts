@@ -46,6 +46,11 @@ const COMMANDS: [name: string, summary: string, load: () => Promise<CommandModul
     () => import('./commands/export')
   ],
   [
+    'scenarios',
+    'Run every action, alone and in a batch, against a Convertro that fails in each common way, and print each event’s fate.',
+    () => import('./commands/scenarios')
+  ],
+  [
     'replay',
     'Send a file of Segment events through the destination’s subscriptions, as the ingest server routes them.',
     () => import('./commands/replay')

@@ -16,7 +16,7 @@ interface Finding {
 const SETTINGS = { account: 'acme', clientName: 'acme', siteId: '1', domain: 'acme.sp1.convertro.com' }
 
 describe('convertro-actions', () => {
-  it.each(['generate:types', 'validate', 'serve', 'list-required-fields', 'send', 'migrate', 'export'])(
+  it.each(['generate:types', 'validate', 'serve', 'list-required-fields', 'send', 'migrate', 'export', 'scenarios'])(
     'explains %s with --help',
     async (command) => {
       const { code, stdout } = await cli([command, '--help'])
@@ -211,7 +211,7 @@ describe('send', () => {
     expect(code).toBe(1)
     expect(stdout).toBe('')
     expect(stderr).toMatch(
-      /^PayloadValidationError: .*user id.*\(PAYLOAD_VALIDATION_FAILED\)\. Segment would not retry this event\.\n$/
+      /^PayloadValidationError: .*user id.*\(PAYLOAD_VALIDATION_FAILED\)\. Segment would not retry this event\.\nFate: drop \(400\)\. Segment's runtime does not send it again: .*Delivery Overview.*\n$/
     )
   })
 
@@ -224,7 +224,12 @@ describe('send', () => {
       expect(code).toBe(0)
       const lines = stdout.trimEnd().split('\n')
       expect(lines[0]).toMatch(new RegExp(`^GET ${convertro.origin}/api/install/acme/1/\\?sid=`))
-      expect(lines.slice(-3)).toEqual(['  app  Acme Shop', '  apv  4.2.0', '  → 200 OK'])
+      expect(lines.slice(-4)).toEqual([
+        '  app  Acme Shop',
+        '  apv  4.2.0',
+        '  → 200 OK',
+        'Fate: delivered. Segment counts it delivered.'
+      ])
       expect(convertro.paths).toEqual([new URL(lines[0].slice(4)).pathname + new URL(lines[0].slice(4)).search])
     } finally {
       await convertro.close()
@@ -241,7 +246,10 @@ describe('send', () => {
       expect(sent.code).toBe(0)
       const [request] = sent.stdout.split('\n')
       expect(request).toMatch(/^GET https:\/\/convertro\.test\/api\/user\/acme\/1\/\?sid=3f1b.*&id=user-1024$/)
-      expect(sent.stdout.trimEnd().split('\n').at(-1)).toBe('  → 200 OK')
+      expect(sent.stdout.trimEnd().split('\n').slice(-2)).toEqual([
+        '  → 200 OK',
+        'Fate: delivered. Segment counts it delivered.'
+      ])
       expect(convertro.paths).toEqual([request.slice('GET https://convertro.test'.length)])
 
       // A copy of the project, whose .convertro/ no server holds.

@@ -6,6 +6,8 @@ import { BROWSER_DESTINATION_DIR, SERVER_DESTINATION_DIR, loadDefinition } from 
 import type { Check } from '../export/checks'
 import { LAYOUTS } from '../export/layout'
 import { renderBody } from '../export/pr-body'
+import { runMatrix } from '../lab/matrix'
+import { renderMatrix } from '../lab/render'
 import { PROJECT_ROOT, cli } from './helpers'
 import type { Run } from './helpers'
 
@@ -408,6 +410,10 @@ describe('export', () => {
       expect(cloud).toContain(`4 events, ${requests.length} requests made, ${requests.length} recorded`)
       expect(requests.length).toBeGreaterThanOrEqual(4)
       expect(cloud).toMatch(/domain "127\.0\.0\.1": refused/)
+      // The failure matrix, in the cloud PR's Testing section only.
+      expect(cloud).toContain('- `bin/run scenarios`: 98 runs: 4 actions, alone and in a batch, against 13 answers')
+      expect(cloud).toMatch(/^\| 501 Not Implemented +\| drop · 1 call +\| drop, drop, drop · 2 calls +\|/m)
+      expect(device).not.toContain('bin/run scenarios')
       expect(device).toMatch(/\$CVO\.push\(\["trackUser",\{.*"id":"user-1024"/)
       expect(device).toMatch(/\$CVO\.push\(\["trackEvent",\{"type":"sale/)
 
@@ -438,6 +444,32 @@ describe('export', () => {
       expect(body).toContain('- `npx jest`: **FAILED**: 3 passed, 2 failed')
       expect(body).toContain('- **Not met**: The `domain` setting')
       expect(body).toContain('_(link to be added)_')
+    })
+
+    it('puts the failure matrix of `bin/run scenarios` in the Testing section', async () => {
+      const [definition, other] = await Promise.all(
+        [SERVER_DESTINATION_DIR, BROWSER_DESTINATION_DIR].map(loadDefinition)
+      )
+      const passed: Check = { command: 'c', ok: true, summary: '1 passed', details: [] }
+      const matrix = renderMatrix(await runMatrix(50)).split('\n')
+      const scenarios = { command: 'bin/run scenarios', ok: true, summary: '98 runs', details: [], table: matrix }
+      const context = {
+        mode: 'cloud' as const,
+        layout: LAYOUTS.cloud,
+        definition,
+        other,
+        links: {},
+        metadataCommand: 'yarn generate:metadata-payload'
+      }
+      const evidence = { unit: passed, validate: passed, endToEnd: passed, domain: passed, scenarios }
+      const body = renderBody(PR_TEMPLATE, context, evidence, { at: 'now', revision: 'r', toolchain: 't' })
+      const testing = body.slice(body.indexOf('## Testing'), body.indexOf('Also checked for this description'))
+      expect(testing).toContain('- `bin/run scenarios`: 98 runs\n\n' + matrix.join('\n'))
+      expect(testing).toContain(
+        'https://segment.com/docs/connections/destinations/#retries-between-segment-and-destinations'
+      )
+      expect(matrix[0]).toMatch(/^\| Convertro answers +\| identifyUser +\| identifyUser ×3 +\|/)
+      expect(body).not.toContain('**Not ready')
     })
   })
 })

@@ -31,7 +31,7 @@ const SEGMENT_KEYS = {
 /** What this server adds, and nothing else: the error in plain words, its type, and the requests before it. */
 const OUR_KEYS = {
   notAuthenticated: ['summary'],
-  error: ['name', 'code', 'retryable', 'summary', 'exchanges']
+  error: ['name', 'code', 'retryable', 'summary', 'exchanges', 'fate']
 }
 
 const ORIGINS = [

@@ -72,6 +72,21 @@ afterEach(async () => {
   stubs = []
 })
 
+/** The summary's line of fates, after a run with failures. */
+const fatesLine = (delivered: number, retry: number, drop: number, failed: string) =>
+  `replay: fates: ${delivered} delivered, ${retry} retry (Segment retries for up to four hours: https://segment.com/docs/connections/destinations/#retries-between-segment-and-destinations), ${drop} drop; each failed event's in ${failed.replace(
+    /\.jsonl$/,
+    '.fates.jsonl'
+  )}`
+
+/** The fates file's lines. */
+const fatesOf = (failed: string) =>
+  fs
+    .readFileSync(failed.replace(/\.jsonl$/, '.fates.jsonl'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as unknown)
+
 describe('replay', () => {
   it('explains itself with --help, with the default retries', async () => {
     const { code, stdout } = await cli(['replay', '--help'])
@@ -128,9 +143,25 @@ describe('replay', () => {
         `replay: line 2 (messageId ${
           anonymous.messageId as string
         }): Identify User: The root value is missing the required field 'user_id'. (PAYLOAD_VALIDATION_FAILED). Segment would not retry this event.`,
-        `replay: 1 failed event(s) in ${failed}: replay it to try them again`
+        `replay: 1 failed event(s) in ${failed}: replay it to try them again`,
+        fatesLine(8, 0, 1, failed)
       ])
       expect(fs.readFileSync(failed, 'utf8')).toBe(jsonl([anonymous]))
+      expect(fatesOf(failed)).toEqual([
+        {
+          where: 'line 2',
+          messageId: anonymous.messageId,
+          fate: 'drop',
+          failures: [
+            {
+              subscription: 'Identify User',
+              fate: 'drop',
+              status: 400,
+              reason: "The root value is missing the required field 'user_id'."
+            }
+          ]
+        }
+      ])
     })
 
     it('reads a JSON array file the same way', async () => {
@@ -307,9 +338,31 @@ describe('replay', () => {
     expect(stderr.trimEnd().split('\n')).toEqual([
       expect.stringMatching(/^replay: line 2: not JSON: /),
       'replay: line 4: not an event: an array, not a JSON object',
-      `replay: 2 failed event(s) in ${failed}: replay it to try them again`
+      `replay: 2 failed event(s) in ${failed}: replay it to try them again`,
+      fatesLine(2, 0, 2, failed)
     ])
     expect(fs.readFileSync(failed, 'utf8')).toBe('{"type": "track", \n[1, 2]\n')
+    expect(fatesOf(failed)).toEqual([
+      {
+        where: 'line 2',
+        fate: 'drop',
+        failures: [
+          { subscription: 'Tracking API', fate: 'drop', status: 400, reason: expect.stringMatching(/^not JSON: /) }
+        ]
+      },
+      {
+        where: 'line 4',
+        fate: 'drop',
+        failures: [
+          {
+            subscription: 'Tracking API',
+            fate: 'drop',
+            status: 400,
+            reason: 'not an event: an array, not a JSON object'
+          }
+        ]
+      }
+    ])
     expect(convertro.paths).toHaveLength(2)
   })
 
@@ -337,12 +390,16 @@ describe('replay', () => {
     expect(stdout).toBe('replay: 25 events, 0 requests, 0 skipped, 25 failed\n')
     const failed = file.replace(/\.jsonl$/, '.failed.jsonl')
     const lines = stderr.trimEnd().split('\n')
-    expect(lines).toHaveLength(22)
+    expect(lines).toHaveLength(23)
     expect(lines[19]).toMatch(/^replay: line 20: not JSON/)
     expect(lines.slice(20)).toEqual([
       `replay: … and 5 more in ${failed}`,
-      `replay: 25 failed event(s) in ${failed}: replay it to try them again`
+      `replay: 25 failed event(s) in ${failed}: replay it to try them again`,
+      fatesLine(0, 0, 25, failed)
     ])
+    expect(fatesOf(failed).map((line) => (line as { where: string }).where)).toEqual(
+      Array.from({ length: 25 }, (_, index) => `line ${index + 1}`)
+    )
     expect(fs.readFileSync(failed, 'utf8')).toBe('not json\n'.repeat(25))
   })
 
@@ -464,7 +521,11 @@ describe('replay', () => {
     expect(sorted(fs.readFileSync(failed, 'utf8').split('\n'))).toEqual(
       sorted([...jsonl(events.slice(0, 2)).split('\n')])
     )
-    expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(['events.failed.jsonl', 'events.jsonl'])
+    expect(fs.readdirSync(path.dirname(file)).sort()).toEqual([
+      'events.failed.fates.jsonl',
+      'events.failed.jsonl',
+      'events.jsonl'
+    ])
 
     const accepting = await stub([200])
     const again = await cli(['replay', failed, '--settings', settingsFor(accepting)])

@@ -12,6 +12,8 @@ import { openEvents } from '../lib/event-files'
 import type { EventRecord, EventSource } from '../lib/event-files'
 import { PathRefusal, writablePath } from '../lib/files'
 import type { ErrorOutput } from '../lib/exchanges'
+import { RETRY_POLICY_URL } from '../lib/fate'
+import type { FateName } from '../lib/fate'
 import { count, wholeNumber } from '../lib/options'
 import { PROJECT_ROOT, STATE_DIR } from '../lib/paths'
 import { startProgress } from '../lib/progress'
@@ -60,6 +62,18 @@ export function failedFileFor(input: string): string {
   if (input === '-') return `replay${FAILED_SUFFIX}`
   const base = input.replace(/\.gz$/i, '').replace(/\.(jsonl|ndjson|json)$/i, '')
   return `${base.replace(/\.failed$/, '')}${FAILED_SUFFIX}`
+}
+
+/** The fates of a failed file's events: `events.failed.jsonl` → `events.failed.fates.jsonl`. */
+export const fatesFileFor = (failed: string) => failed.replace(/\.jsonl$/i, '') + '.fates.jsonl'
+
+/** A failed event's line in the fates file: where it was, and its fate on each subscription it failed on. */
+interface FailedFate {
+  where: string
+  messageId?: string
+  /** `retry` when Segment would retry it on some subscription, else `drop`. */
+  fate: FateName
+  failures: { subscription: string; fate: FateName; status?: number; reason: string }[]
 }
 
 const inside = (file: string, folder: string) => !path.relative(folder, file).startsWith('..')
@@ -116,27 +130,39 @@ async function findCollector(
  */
 class FailedFile {
   private out?: fs.WriteStream
+  private fatesOut?: fs.WriteStream
   private readonly writing: string
+  /** Each failed event's fate, line for line with the failed file, which keeps the events as they came. */
+  readonly fates: string
+  private readonly realFates: string
 
   /** `file` as the run names it; `real`, its real path, where it is written. */
   constructor(readonly file: string, private readonly real: string, input: string) {
     const rereading = input !== '-' && fs.existsSync(input) && fs.realpathSync(input) === real
     this.writing = rereading ? `${real}.${process.pid}.partial` : real
+    this.fates = fatesFileFor(file)
+    this.realFates = fatesFileFor(real)
   }
 
-  async add(text: string): Promise<void> {
+  async add(text: string, fate: FailedFate): Promise<void> {
     this.out ??= fs.createWriteStream(this.writing)
-    if (!this.out.write(`${text}\n`)) await once(this.out, 'drain')
+    this.fatesOut ??= fs.createWriteStream(this.realFates)
+    // Both lines in the same turn, so concurrent batches never set the two files out of step.
+    const waits = [this.out.write(`${text}\n`) ? undefined : once(this.out, 'drain')]
+    waits.push(this.fatesOut.write(`${JSON.stringify(fate)}\n`) ? undefined : once(this.fatesOut, 'drain'))
+    await Promise.all(waits)
   }
 
-  /** Closes the file; when nothing failed, removes the one an earlier run left and says whether it did. */
+  /** Closes the files; when nothing failed, removes those an earlier run left and says whether it did. */
   async close(removeStale: boolean): Promise<boolean> {
-    if (this.out) {
+    if (this.out && this.fatesOut) {
       this.out.end()
-      await once(this.out, 'close')
+      this.fatesOut.end()
+      await Promise.all([once(this.out, 'close'), once(this.fatesOut, 'close')])
       if (this.writing !== this.real) fs.renameSync(this.writing, this.real)
       return false
     }
+    if (removeStale) fs.rmSync(this.realFates, { force: true })
     if (!removeStale || !fs.existsSync(this.real)) return false
     fs.rmSync(this.real)
     return true
@@ -149,6 +175,11 @@ interface Totals {
   requests: number
   skipped: number
   failed: number
+  /** Events sent on every subscription they matched. */
+  delivered: number
+  /** Failed events Segment would retry (after this run's own retries gave up), and those it would drop. */
+  retry: number
+  drop: number
 }
 
 /** One subscription's failure of an event, for the failure line. */
@@ -158,7 +189,7 @@ interface Failure {
 }
 
 class Replay {
-  readonly totals: Totals = { read: 0, done: 0, requests: 0, skipped: 0, failed: 0 }
+  readonly totals: Totals = { read: 0, done: 0, requests: 0, skipped: 0, failed: 0, delivered: 0, retry: 0, drop: 0 }
   private shown = 0
   progress?: Progress
 
@@ -171,15 +202,17 @@ class Replay {
     private readonly print: ((line: string) => Promise<void>) | undefined
   ) {}
 
-  private async fail(record: EventRecord, why: string): Promise<void> {
+  private async fail(record: EventRecord, why: string, failures: FailedFate['failures']): Promise<void> {
     this.totals.failed += 1
+    const fate = failures.some((failure) => failure.fate === 'retry') ? 'retry' : 'drop'
+    this.totals[fate] += 1
+    const messageId = record.event?.messageId
+    const hasId = typeof messageId === 'string' && messageId !== ''
     if (this.shown < SHOWN_FAILURES) {
       this.shown += 1
-      const messageId = record.event?.messageId
-      const id = typeof messageId === 'string' && messageId ? ` (messageId ${messageId})` : ''
-      this.log(`replay: ${record.where}${id}: ${why}`)
+      this.log(`replay: ${record.where}${hasId ? ` (messageId ${messageId})` : ''}: ${why}`)
     }
-    await this.failedFile?.add(record.text())
+    await this.failedFile?.add(record.text(), { where: record.where, ...(hasId && { messageId }), fate, failures })
   }
 
   log(line: string): void {
@@ -232,7 +265,9 @@ class Replay {
     // In the input's order, so the failure lines and the failed file follow it.
     for (const [index, record] of records.entries()) {
       if (record.problem) {
-        await this.fail(record, record.problem)
+        // The Tracking API refuses such an event: it never reaches a destination.
+        const failure = { subscription: 'Tracking API', fate: 'drop' as const, status: 400, reason: record.problem }
+        await this.fail(record, record.problem, [failure])
         continue
       }
       if (skipped[index]) {
@@ -245,8 +280,16 @@ class Replay {
       const failures = mine.flatMap((outcome, s): Failure[] =>
         outcome.result === 'failed' ? [{ subscription: this.subscriptions[s], error: outcome.error }] : []
       )
-      if (failures.length > 0) await this.fail(record, failures.map((failure) => this.describe(failure)).join('; '))
-      else if (mine.every((outcome) => outcome.result === 'unmatched')) this.totals.skipped += 1
+      if (failures.length > 0) {
+        const fates = failures.map(({ subscription, error: { fate } }) => ({
+          subscription: subscription.name ?? subscription.partnerAction,
+          fate: fate.fate,
+          ...(fate.status !== undefined && { status: fate.status }),
+          reason: fate.reason
+        }))
+        await this.fail(record, failures.map((failure) => this.describe(failure)).join('; '), fates)
+      } else if (mine.every((outcome) => outcome.result === 'unmatched')) this.totals.skipped += 1
+      else this.totals.delivered += 1
     }
     // A batch's requests together, so concurrent batches never interleave them.
     if (this.print && requests.length > 0) await this.print(requests.map((url) => `GET ${url}`).join('\n'))
@@ -333,7 +376,11 @@ async function report(run: Replay, failedFile: FailedFile | undefined, removeSta
   if (note) console.error(note)
   const removed = await failedFile?.close(removeStale)
   if (failedFile && run.totals.failed > 0) {
+    const { delivered, retry, drop } = run.totals
     console.error(`replay: ${run.totals.failed} failed event(s) in ${failedFile.file}: replay it to try them again`)
+    console.error(
+      `replay: fates: ${delivered} delivered, ${retry} retry (Segment retries for up to four hours: ${RETRY_POLICY_URL}), ${drop} drop; each failed event's in ${failedFile.fates}`
+    )
   }
   if (removed) console.error(`replay: nothing failed: removed ${failedFile?.file}, left by an earlier run`)
   if (stats !== undefined) {

@@ -7,6 +7,7 @@ import { CollectorAgent, collectorAddress } from '../lib/collector-host'
 import type { CollectorAddress } from '../lib/collector-host'
 import { hasAction } from '../lib/definition'
 import type { Exchange } from '../lib/exchanges'
+import { fateLine } from '../lib/fate'
 import { readJson } from '../lib/io'
 import { interceptRequests, runAction } from '../lib/run'
 import { sendsToCollector, withCollector } from '../routing/settings'
@@ -61,13 +62,16 @@ export async function sendAndPrint(actionKey: string, options: SendOptions): Pro
   }
 
   if (options.dryRun) await interceptRequests()
-  const { exchanges, error } = await runAction(definition, actionKey, { payload, settings })
+  const { exchanges, error, fates } = await runAction(definition, actionKey, { payload, settings })
   for (const exchange of exchanges) console.log(formatExchange(exchange, Boolean(options.dryRun)))
   if (!error) {
     if (exchanges.length === 0) console.log('No request: the action sent nothing for this event.')
+    // A dry run's answers are made up: only a real answer tells the event's fate.
+    if (!options.dryRun) console.log(fateLine(fates[0]))
     return 0
   }
   console.error(`${error.name}: ${error.summary}`)
+  console.error(fateLine(fates[0]))
   return 1
 }
 

@@ -34,6 +34,7 @@ interface ServeFlags {
   directory?: string
   noUI?: boolean
   browser?: boolean
+  scenario?: string
 }
 
 /** `-b`'s default: Segment's folder when the current one is Segment's monorepo, else the project's own. */
@@ -72,6 +73,8 @@ function describe(server: RunningServer, target: ServeTarget, flags: ServeFlags)
   console.log(
     `Collector: calls to https://${COLLECTOR_HOST}/ (the domain when the settings name none) are answered here and kept in ${flags.records}`
   )
+  if (flags.scenario)
+    console.log(`Collector scenario: ${flags.scenario} (PUT or DELETE /collector/scenario changes it)`)
   if (flags.noUI) return
   // The second choice, after the page above: Segment's hosted tester needs a Segment login and runs cloud mode only.
   const origins = HOSTED_TESTER_ORIGINS.join(', ')
@@ -93,6 +96,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     journal: path.resolve(flags.journal),
     settings: resolve(flags.settings),
     subscriptions: resolve(flags.subscriptions),
+    scenario: resolve(flags.scenario),
     retry: { ...DEFAULT_RETRY, retries, delayMs: retryDelay },
     target,
     liveReload: !flags.noUI,
@@ -125,6 +129,10 @@ export function configure(command: Command): void {
     .option('--no-watch', 'do not reload the destination when its source changes')
     .option('-s, --settings <file>', 'settings for events sent to /v1 (default: the collector is the domain)')
     .option('--subscriptions <file>', 'subscriptions for those events, as migrate prints them (default: the presets)')
+    .option(
+      '--scenario <file>',
+      'how the collector answers: a scenario file (JSON, see examples/scenarios/); default: 200, as Convertro does'
+    )
     .option('--write-key <key>', 'require this write key on /v1 requests (default: any key is accepted)')
     .option(
       '--journal <file>',

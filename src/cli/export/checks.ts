@@ -13,6 +13,8 @@ export interface Check {
   summary: string
   /** What the check saw, one line each (the requests made, the findings), shown in a code block. */
   details: string[]
+  /** A Markdown table to show as it is, after the check's line. */
+  table?: string[]
 }
 
 /** What one PR's description reports, measured when it is written. */
@@ -22,6 +24,8 @@ export interface Evidence {
   endToEnd: Check
   /** The `domain` setting's refusals (cloud mode). */
   domain?: Check
+  /** Each event's fate against a Convertro that fails on purpose, `bin/run scenarios` (cloud mode). */
+  scenarios?: Check
 }
 
 /** When, and from what, the checks ran. */
@@ -36,7 +40,8 @@ const CHECK_NAMES: Record<keyof Evidence, string> = {
   unit: 'unit tests',
   validate: 'validate',
   endToEnd: 'end-to-end',
-  domain: 'domain refusals'
+  domain: 'domain refusals',
+  scenarios: 'failure scenarios'
 }
 
 /** The checks that failed, by name, with their summaries. */

@@ -10,6 +10,7 @@ import { LAYOUTS } from './layout'
 import type { Mode } from './layout'
 import { startLocalServer } from './local-server'
 import type { LocalServer } from './local-server'
+import { scenariosCheck } from './scenarios-check'
 import { jestCheck, validateCheck } from './unit-checks'
 
 const versionOf = (pkg: string) =>
@@ -41,9 +42,15 @@ async function endToEnd(server: LocalServer | Error, mode: Mode, definition: Any
   const run = mode === 'cloud' ? cloudEndToEnd : deviceEndToEnd
   if (server instanceof Error) {
     const failed = unserved('bin/run serve', server)
-    return { endToEnd: failed, domain: mode === 'cloud' ? failed : undefined }
+    if (mode !== 'cloud') return { endToEnd: failed }
+    return { endToEnd: failed, domain: failed, scenarios: await scenariosCheck() }
   }
-  return { endToEnd: await run(server, definition), domain: mode === 'cloud' ? await domainCheck(server) : undefined }
+  if (mode !== 'cloud') return { endToEnd: await run(server, definition) }
+  return {
+    endToEnd: await run(server, definition),
+    domain: await domainCheck(server),
+    scenarios: await scenariosCheck()
+  }
 }
 
 /**

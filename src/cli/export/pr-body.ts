@@ -1,3 +1,4 @@
+import { RETRY_POLICY_URL } from '../lib/fate'
 import { failedChecks } from './checks'
 import type { Check, Evidence, Provenance } from './checks'
 import { localServerNote, monorepoCommands, securityNotes, summary, versioningNote } from './pr-text'
@@ -58,6 +59,7 @@ const indent = (lines: string[]) => lines.map((line) => (line ? `  ${line}` : li
 export function checkLines(check: Check): string[] {
   const lines = [`- \`${check.command}\`: ${check.ok ? '' : '**FAILED**: '}${check.summary}`]
   if (check.details.length > 0) lines.push(...indent(['```', ...check.details, '```']))
+  if (check.table) lines.push('', ...check.table)
   return lines
 }
 
@@ -100,6 +102,13 @@ function testing(context: PrContext, evidence: Evidence, provenance: Provenance)
     { match: /backward compatibility/i, ticked: false, notes: ['- Not applicable: a new destination, not live yet.'] }
   ]
   const after = [
+    ...(evidence.scenarios
+      ? [
+          '',
+          `Failure handling: each action, alone and in a batch with one invalid event, against a Convertro that fails on purpose; each event's fate is what Segment's runtime does with what the destination threw (its retry policy: ${RETRY_POLICY_URL}).`,
+          ...checkLines(evidence.scenarios)
+        ]
+      : []),
     '',
     'Also checked for this description:',
     `- [${

@@ -4,6 +4,7 @@ import readline from 'readline'
 import { isObject } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import { PathRefusal, inWords, readOwnLines, setTornLineAside, writablePath } from '../lib/files'
+import type { Fate } from '../lib/fate'
 import { parseJson } from '../lib/json'
 import { WriteHealth } from '../lib/write-health'
 import { syncFolder } from './ids-file'
@@ -24,6 +25,8 @@ export interface StoredSubscription {
   matched: boolean
   requests: { method: string; url: string; statusCode: number; body: unknown }[]
   error?: { name: string; message: string; summary: string; statusCode: number; retryable: boolean }
+  /** What Segment's runtime would do with the event on this subscription (absent from older journals). */
+  fate?: Fate
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
 import type { Definition } from '../lib/definition'
+import { delivered } from '../lib/fate'
 import { backoff, sleep } from '../lib/retry'
 import { WriteHealth } from '../lib/write-health'
 import type { RetryPolicy } from '../lib/retry'
@@ -156,7 +157,8 @@ function stored(outcome: SubscriptionOutcome): StoredSubscription {
         statusCode: error.statusCode,
         retryable: error.retryable
       }
-    })
+    }),
+    ...(matched && { fate: error ? error.fate : delivered() })
   }
 }
 

@@ -1,5 +1,7 @@
 import { IntegrationError, InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
 import type { DecoratedResponse } from '@segment/actions-core'
+import { fateOf } from './fate'
+import type { Fate } from './fate'
 import { retried } from './retry'
 
 /** One request the destination made and Convertro's answer, in the shape Segment's CLI server returns. */
@@ -21,6 +23,8 @@ export interface ErrorOutput {
   fields?: Record<string, string>
   /** The error's stack, line by line, as Segment's CLI server shows it (only where a person reads it). */
   stack?: string[]
+  /** What Segment's runtime does with the event: retries it or drops it, and why. */
+  fate: Fate
 }
 
 const TEXTUAL = /^(text\/|application\/(json|xml|x-www-form-urlencoded))/
@@ -68,7 +72,7 @@ const sentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `
 /** What went wrong and whether Segment would retry it (by its rule: see `retried`), from actions-core's typed errors. */
 export function describeError(error: unknown): ErrorOutput {
   const err = error instanceof Error ? error : new Error(String(error))
-  const base = { requestError: true as const, name: err.name, message: err.message }
+  const base = { requestError: true as const, name: err.name, message: err.message, fate: fateOf(error) }
 
   if (err.name === 'AggregateAjvError') {
     const fields = Object.fromEntries(

@@ -1,6 +1,8 @@
 import { Destination, defaultValues } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import type { Definition } from './definition'
+import { fateOf, fateOfEntry } from './fate'
+import type { BatchEntry, Fate } from './fate'
 import { describeError, summarize } from './exchanges'
 import type { ErrorOutput, Exchange } from './exchanges'
 
@@ -16,6 +18,8 @@ export interface ActionRun {
   /** One entry per event, for an array payload (performBatch). */
   multistatus?: unknown[]
   error?: ErrorOutput
+  /** What Segment's runtime does with each event, in order: one for a single event. */
+  fates: Fate[]
 }
 
 /**
@@ -43,12 +47,15 @@ export async function runAction(
   try {
     if (Array.isArray(payload)) {
       const multistatus = await action.executeBatch({ ...bundle, data: payload })
-      return { exchanges: await summarize(destination.responses), multistatus }
+      const fates = payload.map((_event, index) => fateOfEntry(multistatus[index] as BatchEntry | undefined))
+      return { exchanges: await summarize(destination.responses), multistatus, fates }
     }
     await action.execute({ ...bundle, data: payload })
-    return { exchanges: await summarize(destination.responses) }
+    return { exchanges: await summarize(destination.responses), fates: [fateOf()] }
   } catch (error) {
     const stack = error instanceof Error ? error.stack?.split('\n') : undefined
-    return { exchanges: await summarize(destination.responses), error: { ...describeError(error), stack } }
+    // A batch that fails as a whole fails each of its events alike.
+    const fates = (Array.isArray(payload) ? payload : [payload]).map(() => fateOf(error))
+    return { exchanges: await summarize(destination.responses), error: { ...describeError(error), stack }, fates }
   }
 }

@@ -38,7 +38,10 @@ function runActionRoute(source: DestinationSource, log: (line: string) => void) 
     })
     const statuses = run.exchanges.map((e) => e.response.statusCode).join(', ') || 'no request'
     log(`POST /${key}: ${statuses}${run.error ? `; ${run.error.name}: ${run.error.message}` : ''}`)
-    if (run.multistatus) res.json({ multistatus: run.multistatus, exchanges: run.exchanges })
+    // Each event's fate goes beside what Segment's serve answers: per event for a batch, in the error (`fate`) for a
+    // failed event, and in a header, where a delivered event's list of requests leaves no key for it.
+    res.set('X-Event-Fate', run.fates.map((fate) => fate.fate).join(', '))
+    if (run.multistatus) res.json({ multistatus: run.multistatus, exchanges: run.exchanges, fates: run.fates })
     // Segment's serve answers a failure as a list of one error; the requests made before it are ours to add.
     else res.json(run.error ? [{ ...run.error, exchanges: run.exchanges }] : run.exchanges)
   }

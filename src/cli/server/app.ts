@@ -18,6 +18,7 @@ import { LOOPBACK_NAMES, errorHandler, jsonBody, loopbackOnly, notFound, pageHea
 import { hostedTesterCors } from './hosted-tester'
 import { startLiveReload } from './live-reload'
 import type { LiveReload } from './live-reload'
+import { readScenarioFile } from './scenario'
 import { DestinationSource } from './source'
 import type { ServeTarget } from './source'
 
@@ -40,6 +41,8 @@ export interface ServeOptions {
   retry: RetryPolicy
   /** The destination Segment's routes serve; the project's server destination by default. */
   target?: ServeTarget
+  /** A scenario file: how the collector answers until told otherwise (always 200 without one). */
+  scenario?: string
   /** Open the hosted Actions Tester's live-reload websocket on port + 1 (with `watch`), as Segment's serve does. */
   liveReload?: boolean
 }
@@ -186,7 +189,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     subscriptions: options.subscriptions ? readSubscriptions(options.subscriptions, source.definition) : undefined,
     file: options.settings
   }
+  const scenario = options.scenario ? readScenarioFile(options.scenario, source.rules.CALL_KINDS) : undefined
   const collector = await Collector.open(options.records, options.log)
+  if (scenario) collector.scenario.set(scenario)
   const { journal, retry, log } = options
   const ingest = await IngestPipeline.open({ journal, retry, log, concurrency: INGEST_CONCURRENCY })
   const parts: Parts = { source, collector, ingest, binding }

@@ -8,6 +8,9 @@ import { isObject } from '@segment/actions-core'
 import { readOwnLines, setTornLineAside, writablePath } from '../lib/files'
 import { JSON_DEPTH_LIMIT } from '../lib/json'
 import { WriteHealth } from '../lib/write-health'
+import { ScenarioPlayer } from './scenario'
+import { answerWith, describeAnswer } from './answer'
+import { scenarioRoutes } from './scenario-routes'
 
 /** One request Convertro's API received, as the collector recorded it. */
 export interface CollectedRequest {
@@ -20,7 +23,10 @@ export interface CollectedRequest {
   url: string
   query: Record<string, string>
   userAgent?: string
+  /** The status answered; 0 when the call got none (no answer, a reset connection). */
   status: number
+  /** How the answer departed from Convertro's own, when a scenario said so: `429`, `timeout`, `200, after 500 ms`. */
+  scenario?: string
 }
 
 // Convertro's tracking calls answered with a 1×1 transparent GIF.
@@ -52,6 +58,8 @@ export class Collector {
   /** The id and byte offset of every `MARK_EVERY`th record, from the first. */
   private marks: { id: number; offset: number }[] = []
   private readonly health: WriteHealth
+  /** How calls are answered: as Convertro does, unless a scenario says otherwise. */
+  readonly scenario = new ScenarioPlayer()
 
   private constructor(readonly file: string, log: (line: string) => void) {
     this.health = new WriteHealth(file, 'the collector answers 503 until it can, so senders retry', log)
@@ -177,8 +185,9 @@ export class Collector {
   readonly handle = (req: Request<{ kind: string; client: string; site: string }>, res: Response): void => {
     const url = new URL(req.originalUrl, 'http://collector')
     const query = Object.fromEntries(url.searchParams)
+    const told = this.scenario.answerFor(req.params.kind, query.typ)
     // Convertro ties every call to a device: without `sid` the call is useless to it.
-    const status = query.sid ? 200 : 400
+    const status = told ? (told.fault === 'timeout' || told.fault === 'reset' ? 0 : told.status) : query.sid ? 200 : 400
     const entry: CollectedRequest = {
       id: this.lastId + 1,
       receivedAt: new Date().toISOString(),
@@ -189,7 +198,8 @@ export class Collector {
       url: req.originalUrl,
       query,
       userAgent: req.get('user-agent'),
-      status
+      status,
+      ...(told && { scenario: describeAnswer(told) })
     }
     const line = JSON.stringify(entry) + '\n'
     try {
@@ -209,7 +219,8 @@ export class Collector {
     }
     this.keep(entry, this.size)
     this.size += Buffer.byteLength(line)
-    if (status === 200) res.type('image/gif').send(PIXEL)
+    if (told) answerWith(told, res, PIXEL)
+    else if (status === 200) res.type('image/gif').send(PIXEL)
     else res.status(status).type('text/plain').send('sid is required')
   }
 }
@@ -242,6 +253,7 @@ export function collectorRoutes(collector: Collector, callKinds: () => readonly 
     collector.clear()
     res.json({ ok: true })
   })
+  router.use(scenarioRoutes(collector.scenario, callKinds))
   // Convertro's calls are GETs; a HEAD (which Express would route here too) is not a call.
   router.get('/api/:kind/:client/:site', (req, res, next) => {
     if (req.method !== 'GET' || !callKinds().includes(req.params.kind)) return next()

@@ -16,7 +16,7 @@ const pretty = (value) => JSON.stringify(value, null, 2)
 async function getJson(url, init) {
   const response = await fetch(url, init)
   const body = await response.json()
-  return { status: response.status, body }
+  return { status: response.status, body, headers: response.headers }
 }
 
 // The picker's entries: `action:key` and `preset:index` run on the server (cloud mode), `device-action:key` and
@@ -290,10 +290,23 @@ function renderExchange({ request, response }) {
   )
 }
 
+/**
+ * What Segment's runtime does with the event, as the server judged it: delivered, retried (with its policy) or
+ * dropped (and where the customer sees it).
+ */
+function fateBox({ fate, status, reason, segment }) {
+  const label = `Fate: ${fate}${status && fate !== 'delivered' ? ` (${status})` : ''}`
+  const text = fate === 'delivered' ? segment : `${reason} ${segment}`
+  return el('p', { className: `fate ${fate}` }, el('strong', { textContent: label }), ` ${text}`)
+}
+
+/** A delivered event's answer has no key for its fate: the server says it in a header. */
+const DELIVERED = { fate: 'delivered', segment: 'Segment counts it delivered.' }
+
 const errorTitle = (entry) => (entry.retryable ? `${entry.name}: Segment would retry` : `${entry.name}: not retried`)
 
 /** The server's answer to an action call: each request made and Convertro's answer, and any error. */
-function cloudResult(status, body) {
+function cloudResult(status, body, fateHeader) {
   const out = el('div', { className: 'cloud-result' })
   if (status !== 200) {
     out.append(errorBox(`The server refused the call (${status})`, body.error || pretty(body)))
@@ -308,21 +321,26 @@ function cloudResult(status, body) {
   for (const entry of entries) {
     out.append(entry.requestError ? errorBox(errorTitle(entry), entry.summary, entry.retryable) : renderExchange(entry))
   }
-  if (!Array.isArray(body)) out.append(...perEvent(body.multistatus))
+  if (!Array.isArray(body)) out.append(...perEvent(body.multistatus, body.fates))
+  else {
+    const failure = entries.find((entry) => entry.requestError)
+    if (failure?.fate) out.append(fateBox(failure.fate))
+    else if (fateHeader === 'delivered') out.append(fateBox(DELIVERED))
+  }
   return out
 }
 
-function perEvent(multistatus) {
+function perEvent(multistatus, fates = []) {
   const rows = multistatus.map((node, index) =>
     el(
       'tr',
       {},
       el('td', { textContent: String(index) }),
       el('td', {}, statusCell(node.status)),
-      el('td', { textContent: node.errormessage || '' })
+      el('td', {}, fates[index] ? fateBox(fates[index]) : node.errormessage || '')
     )
   )
-  return [el('h3', { textContent: 'Per event' }), el('table', {}, el('tbody', {}, ...rows))]
+  return [el('h3', { textContent: 'Per event' }), el('table', { className: 'per-event' }, el('tbody', {}, ...rows))]
 }
 
 /** A `$CVO` command as live.js received it: `["trackEvent", {...}]`. */
@@ -358,12 +376,12 @@ function showResults(results) {
 }
 
 async function runCloud(entry, { payload, settings, mapping }) {
-  const { status, body } = await getJson(`${entry.action}`, {
+  const { status, body, headers } = await getJson(`${entry.action}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ payload, settings, mapping })
   })
-  return { mode: 'cloud', node: cloudResult(status, body) }
+  return { mode: 'cloud', node: cloudResult(status, body, headers.get('x-event-fate')) }
 }
 
 async function runDevice(entry, { payload, settings, mapping }) {
@@ -494,8 +512,14 @@ function collectorRow(entry) {
     el('td', { textContent: `${entry.method} ${entry.kind}` }),
     el('td', { textContent: `${entry.client} / ${entry.site}` }),
     el('td', { className: 'query' }, ...Object.entries(entry.query).map(param)),
-    el('td', {}, statusCell(entry.status))
+    el('td', {}, answerCell(entry))
   )
+}
+
+/** The collector's answer, and whether a scenario chose it; a call that got none shows what it got instead. */
+function answerCell({ status, scenario }) {
+  if (status === 0) return el('span', { className: 'status bad', textContent: scenario || 'no answer' })
+  return statusCell(status, scenario ? 'by the scenario' : '')
 }
 
 /** What the collector table was last drawn from: it is drawn again only when that changes. */
@@ -580,6 +604,8 @@ function renderSubscription(subscription) {
     }`
     block.append(errorBox(title, error.summary, error.retryable, null))
   }
+  // Events journaled before fates were kept have none.
+  if (subscription.fate) block.append(fateBox(subscription.fate))
   return block
 }
 
@@ -761,6 +787,38 @@ function loadDevice() {
   document.body.append(script)
 }
 
+/** The scenario serve started with, when it was given one: offered first, so it can be chosen again. */
+const SERVED = 'served'
+
+/** The "Convertro answers…" choices, the one in force selected. */
+async function loadAnswers() {
+  const [presets, current] = await Promise.all([getJson('collector/scenarios'), getJson('collector/scenario')])
+  state.presets = presets.body
+  const served = current.body.scenario.rules.length > 0 ? current.body.scenario : undefined
+  if (served)
+    state.presets = [{ id: SERVED, label: served.name || 'as serve --scenario says', scenario: served }].concat(
+      state.presets
+    )
+  $('answers').replaceChildren(
+    ...state.presets.map((preset) => el('option', { value: preset.id, textContent: preset.label }))
+  )
+}
+
+/** Tells the collector how to answer from its next call on: the default answers as Convertro does. */
+async function chooseAnswers() {
+  const preset = state.presets.find((candidate) => candidate.id === $('answers').value)
+  const { status, body } =
+    preset.id === 'default'
+      ? await getJson('collector/scenario', { method: 'DELETE' })
+      : await getJson('collector/scenario', {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(preset.scenario)
+        })
+  $('answers-note').textContent =
+    status === 200 ? `From its next call on, the collector answers: ${preset.label}.` : body.error
+}
+
 async function start() {
   const [manifest, samples] = await Promise.all([getJson('manifest'), getJson('samples')])
   state.manifest = manifest.body
@@ -770,6 +828,8 @@ async function start() {
   $('settings').value = pretty(state.samples.settings)
   if ($('target').value) fillSample()
   loadDevice()
+  await loadAnswers()
+  $('answers').addEventListener('change', () => void chooseAnswers())
   $('target').addEventListener('change', fillSample)
   $('reset').addEventListener('click', fillSample)
   $('send').addEventListener('click', () => void send(false))
