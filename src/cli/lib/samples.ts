@@ -3,7 +3,10 @@ import path from 'path'
 import type { SegmentEvent } from '@segment/actions-core'
 import { PROJECT_ROOT } from './paths'
 
-/** Settings a newcomer can send with: no domain, so calls land in the local collector. */
+/**
+ * Settings a newcomer can send with, in either mode from the same box: `account` is the browser destination's
+ * setting (the cloud one ignores it), the rest the cloud one's. No domain, so calls land in the local collector.
+ */
 export const SAMPLE_SETTINGS = { account: 'acme', clientName: 'acme', siteId: '1' }
 
 const EXAMPLES = path.join(PROJECT_ROOT, 'examples/events')
