@@ -13,6 +13,7 @@ import { presetSubscriptions } from '../../src/cli/routing/subscriptions'
 import { INGEST_CONCURRENCY, startServer } from '../../src/cli/server/app'
 import type { RunningServer } from '../../src/cli/server/app'
 import type { Config } from '../lib/config'
+import { getJson, request } from '../lib/http'
 import { EVENTS } from '../lib/fixtures'
 import { compare, figure, fmt, median, ratios } from '../lib/stats'
 import type { Row } from '../lib/stats'
@@ -60,27 +61,6 @@ function trafficOf(count: number): SegmentEvent[] {
 async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   const next = pLimit(limit)
   await Promise.all(items.map((item) => next(() => work(item))))
-}
-
-function request(agent: http.Agent, url: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const headers =
-      body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-    const req = http.request(url, { method: body === undefined ? 'GET' : 'POST', agent, headers }, (response) => {
-      const chunks: Buffer[] = []
-      response.on('data', (chunk: Buffer) => chunks.push(chunk))
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }))
-      response.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-async function getJson<T>(agent: http.Agent, url: string): Promise<T> {
-  const { status, text } = await request(agent, url)
-  if (status !== 200) throw new Error(`GET ${url}: ${status} ${text}`)
-  return JSON.parse(text) as T
 }
 
 /**

@@ -10,6 +10,7 @@ import type { SegmentEvent } from '@segment/actions-core'
 import { COMPACT_BYTES } from '../../src/cli/ingest/pipeline'
 import { INGEST_CONCURRENCY } from '../../src/cli/server/app'
 import type { Config } from '../lib/config'
+import { getJson, request } from '../lib/http'
 import { EVENTS } from '../lib/fixtures'
 import { fmt } from '../lib/stats'
 import type { Row } from '../lib/stats'
@@ -135,21 +136,6 @@ class Server {
   }
 }
 
-function request(agent: http.Agent, url: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const headers =
-      body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-    const req = http.request(url, { method: body === undefined ? 'GET' : 'POST', agent, headers }, (response) => {
-      const chunks: Buffer[] = []
-      response.on('data', (chunk: Buffer) => chunks.push(chunk))
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }))
-      response.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
 const sizeOf = (file: string) => {
   try {
     return fs.statSync(file).size
@@ -255,11 +241,7 @@ export async function soak(cfg: Config): Promise<Row[]> {
   let stopped = false
   let killed = false
 
-  const view = async (): Promise<View> => {
-    const { status, text } = await request(agent, `${server.url}ingest/events?limit=1`)
-    if (status !== 200) throw new Error(`soak: GET /ingest/events: ${status} ${text}`)
-    return JSON.parse(text) as View
-  }
+  const view = () => getJson<View>(agent, `${server.url}ingest/events?limit=1`)
 
   const killAndRestart = async () => {
     let release!: () => void
