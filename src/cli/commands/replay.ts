@@ -4,9 +4,9 @@ import { once } from 'events'
 import type { Command } from 'commander'
 import type { JSONObject, SegmentEvent, Subscription } from '@segment/actions-core'
 import { loadServerDestination } from '../destinations'
-import { runningCollector } from '../ingest/running'
+import { findCollector } from '../ingest/running'
 import type { ServerDestination } from '../destinations'
-import { CollectorAgent, collectorAddress } from '../lib/collector-host'
+import { CollectorAgent } from '../lib/collector-host'
 import type { CollectorAddress } from '../lib/collector-host'
 import { openEvents } from '../lib/event-files'
 import type { EventRecord, EventSource } from '../lib/event-files'
@@ -26,7 +26,7 @@ import { routeBatch } from '../routing/route-batch'
 import type { EventOutcome } from '../routing/route-batch'
 import { eventProblem, eventTime } from '../routing/event-rules'
 import { skipReason } from '../routing/route-event'
-import { checkSettings, readSettings, sendsToCollector, withCollector } from '../routing/settings'
+import { checkSettings, readSettings, withCollector } from '../routing/settings'
 import { presetSubscriptions, readSubscriptions } from '../routing/subscriptions'
 
 export interface ReplayOptions {
@@ -108,20 +108,6 @@ function checkFailedFile(file: string): string {
     )
   }
   return real
-}
-
-/**
- * The collector `convertro.test` goes to: `--collector`, else the running server's when the settings send there
- * (a dry run sends nowhere).
- */
-async function findCollector(
-  settings: JSONObject,
-  destination: ServerDestination,
-  options: ReplayOptions
-): Promise<CollectorAddress | undefined> {
-  if (options.collector) return collectorAddress(options.collector)
-  if (options.dryRun || !sendsToCollector(settings, destination.rules.parseDomain)) return undefined
-  return runningCollector('replay')
 }
 
 /**
@@ -407,7 +393,7 @@ export async function replay(input: string, options: ReplayOptions): Promise<num
   // Bad settings are named before any server is looked for.
   const settings = withCollector(given)
   await checkSettings(destination.definition, settings)
-  found.collector = await findCollector(settings, destination, options)
+  found.collector = await findCollector('replay', settings, destination.rules.parseDomain, options)
   const failedName = options.dryRun ? undefined : failedPath(input, options.failed)
   const failedReal = failedName === undefined ? undefined : checkFailedFile(failedName)
   const source = await openEvents(input)

@@ -1,16 +1,15 @@
 import type { Command } from 'commander'
 import type { JSONObject } from '@segment/actions-core'
 import { loadServerDestination } from '../destinations'
-import type { DestinationRules } from '../destinations'
-import { runningCollector } from '../ingest/running'
-import { CollectorAgent, collectorAddress } from '../lib/collector-host'
+import { findCollector } from '../ingest/running'
+import { CollectorAgent } from '../lib/collector-host'
 import type { CollectorAddress } from '../lib/collector-host'
 import { hasAction } from '../lib/definition'
 import type { Exchange } from '../lib/exchanges'
 import { fateLine } from '../lib/fate'
 import { readJson } from '../lib/io'
 import { interceptRequests, runAction } from '../lib/run'
-import { sendsToCollector, withCollector } from '../routing/settings'
+import { withCollector } from '../routing/settings'
 
 export interface SendOptions {
   event: string
@@ -31,17 +30,6 @@ export function formatExchange({ request, response }: Exchange, dryRun: boolean)
   ].join('\n')
 }
 
-/** The collector `convertro.test` goes to: `--collector`, else the running server's when the settings send there. */
-async function findCollector(
-  settings: JSONObject,
-  rules: DestinationRules,
-  options: SendOptions
-): Promise<CollectorAddress | undefined> {
-  if (options.collector) return collectorAddress(options.collector)
-  if (options.dryRun || !sendsToCollector(settings, rules.parseDomain)) return undefined
-  return runningCollector('send')
-}
-
 /** Runs one action on one Segment event and prints the Convertro requests it made. */
 export async function sendAndPrint(actionKey: string, options: SendOptions): Promise<number> {
   // Known once the settings are: the destination's requests are connected only once it sends.
@@ -55,7 +43,7 @@ export async function sendAndPrint(actionKey: string, options: SendOptions): Pro
   const payload = readJson(options.event) as JSONObject
   const settings = withCollector((options.settings ? readJson(options.settings) : {}) as JSONObject)
   try {
-    found.collector = await findCollector(settings, rules, options)
+    found.collector = await findCollector('send', settings, rules.parseDomain, options)
   } catch (error) {
     console.error((error as Error).message)
     return 1

@@ -1,8 +1,10 @@
 import fs from 'fs'
 import path from 'path'
+import type { JSONObject } from '@segment/actions-core'
 import { collectorAddress } from '../lib/collector-host'
 import type { CollectorAddress } from '../lib/collector-host'
 import { DEFAULT_JOURNAL } from '../lib/paths'
+import { sendsToCollector } from '../routing/settings'
 import { liveHolder, lockFileOf } from './journal'
 
 /** How long a running server has to answer before replay says it does not. */
@@ -39,4 +41,19 @@ export async function runningCollector(command: string, journal = DEFAULT_JOURNA
   }
   // A server of an earlier version announced its collector only where plain http to it was allowed.
   return collectorAddress(held.collector ?? held.url, `the server at ${held.url} announced`)
+}
+
+/**
+ * The collector `convertro.test` goes to for `command` (send, replay): `--collector`, else the running server's
+ * when the settings send there (a dry run sends nowhere).
+ */
+export async function findCollector(
+  command: string,
+  settings: JSONObject,
+  parseDomain: (domain: unknown) => string,
+  options: { collector?: string; dryRun?: boolean }
+): Promise<CollectorAddress | undefined> {
+  if (options.collector) return collectorAddress(options.collector)
+  if (options.dryRun || !sendsToCollector(settings, parseDomain)) return undefined
+  return runningCollector(command)
 }
