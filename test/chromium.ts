@@ -1,7 +1,7 @@
 import fs from 'fs'
 import path from 'path'
 import { chromium } from 'playwright-core'
-import type { Browser } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 
 /**
  * The Chromium the browser tests drive, chosen once per run (test/global-setup.ts) in this order:
@@ -186,4 +186,36 @@ export async function launchChromium(): Promise<Browser> {
 export async function settleAll(steps: Promise<unknown>[]): Promise<void> {
   const failed = (await Promise.allSettled(steps)).find((step) => step.status === 'rejected')
   if (failed) throw failed.reason
+}
+
+/** A response the page gets from `answerOnly`. */
+export interface Answer {
+  contentType: string
+  body: string
+}
+
+/**
+ * Answers every request of the context from `responses` alone, each once `before(url)` has settled, and refuses
+ * anything else: the URLs served and refused, in order, show that a page loaded only what it was given.
+ */
+export async function answerOnly(
+  context: BrowserContext,
+  responses: Record<string, Answer>,
+  before: (url: string) => Promise<void> | void = () => undefined
+): Promise<{ served: string[]; refused: string[] }> {
+  const served: string[] = []
+  const refused: string[] = []
+  await context.route('**/*', async (route) => {
+    const url = route.request().url()
+    const response = responses[url]
+    if (response) {
+      served.push(url)
+      await before(url)
+      await route.fulfill({ status: 200, ...response })
+    } else {
+      refused.push(url)
+      await route.abort()
+    }
+  })
+  return { served, refused }
 }

@@ -1,11 +1,12 @@
 import { execFile } from 'child_process'
 import path from 'path'
-import { build, stop } from 'esbuild'
+import { stop } from 'esbuild'
 import type { Plugin } from 'esbuild'
 import type { Browser } from 'playwright-core'
-import { LIVE_JS } from '../../src/cli/lib/device-mode'
+import { LIVE_JS, bundleForBrowser } from '../../src/cli/lib/device-mode'
 import { PROJECT_ROOT } from '../../src/cli/lib/paths'
-import { launchChromium } from '../chromium'
+import { answerOnly, launchChromium } from '../chromium'
+import type { Answer } from '../chromium'
 import { docPages, matchesShown, runnableBlocks } from './markdown'
 
 // Commands run as spawned processes, and bundling analytics-next and starting Chromium take seconds.
@@ -81,45 +82,21 @@ describe('device mode in your own page (docs/send-events.md), as written, in hea
         bundler.onResolve({ filter: new RegExp(`^${PACKAGE}$`) }, () => ({
           path: path.join(PROJECT_ROOT, 'src/browser-destinations/convertro-web/index.ts')
         }))
-        // actions-core declares a class on Node's EventEmitter; the page never builds one (as bundleForBrowser).
-        bundler.onResolve({ filter: /^events$/ }, () => ({ path: 'events', namespace: 'node-events' }))
-        bundler.onLoad({ filter: /.*/, namespace: 'node-events' }, () => ({
-          contents: 'export class EventEmitter {}'
-        }))
       }
     }
-    const bundled = await build({
-      stdin: { contents: named('device-mode-page.js'), resolveDir: PROJECT_ROOT, loader: 'js' },
-      bundle: true,
-      write: false,
-      platform: 'browser',
-      format: 'iife',
-      target: 'es2020',
-      logLevel: 'silent',
-      plugins: [aliasToSource]
-    })
+    const script = await bundleForBrowser({ contents: named('device-mode-page.js'), resolveDir: PROJECT_ROOT }, [
+      aliasToSource
+    ])
     browser = await launchChromium()
     const context = await browser.newContext()
-    const served: string[] = []
-    const refused: string[] = []
     const pageErrors: string[] = []
-    const responses: Record<string, { contentType: string; body: string }> = {
+    const responses: Record<string, Answer> = {
       [PAGE_URL]: { contentType: 'text/html', body: named('device-mode-page.html') },
-      [new URL('/analytics.js', PAGE_URL).href]: { contentType: 'text/javascript', body: bundled.outputFiles[0].text },
+      [new URL('/analytics.js', PAGE_URL).href]: { contentType: 'text/javascript', body: script },
       // What npm start answers there (src/cli/server/device.ts).
       [STAND_IN_URL]: { contentType: 'text/javascript', body: LIVE_JS }
     }
-    await context.route('**/*', async (route) => {
-      const url = route.request().url()
-      const response = responses[url]
-      if (response) {
-        served.push(url)
-        await route.fulfill({ status: 200, ...response })
-      } else {
-        refused.push(url)
-        await route.abort()
-      }
-    })
+    const { served, refused } = await answerOnly(context, responses)
     try {
       const page = await context.newPage()
       page.on('pageerror', (error) => pageErrors.push(error.message))

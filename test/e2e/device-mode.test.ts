@@ -2,7 +2,8 @@ import path from 'path'
 import { stop } from 'esbuild'
 import type { Browser } from 'playwright-core'
 import { LIVE_JS, bundleForBrowser } from '../../src/cli/lib/device-mode'
-import { launchChromium, settleAll } from '../chromium'
+import { answerOnly, launchChromium, settleAll } from '../chromium'
+import type { Answer } from '../chromium'
 
 const PAGE_URL = 'https://shop.example/'
 const BUNDLE_URL = 'https://shop.example/analytics.js'
@@ -37,8 +38,6 @@ describe('Convertro (device mode) in headless Chromium', () => {
 
   it('pushes identify, track and Order Completed to live.js through analytics.js, also when made while live.js loads', async () => {
     const context = await browser.newContext()
-    const served: string[] = []
-    const refused: string[] = []
     const pageErrors: string[] = []
     // live.js is answered only once the page has made its calls, so they are all made while it loads.
     let liveJsRequested = () => {}
@@ -46,25 +45,15 @@ describe('Convertro (device mode) in headless Chromium', () => {
     let releaseLiveJs = () => {}
     const released = new Promise<void>((resolve) => (releaseLiveJs = resolve))
     // Every request is answered here: the page, its bundle and live.js; anything else is refused and fails the test.
-    const responses: Record<string, { contentType: string; body: string }> = {
+    const responses: Record<string, Answer> = {
       [PAGE_URL]: { contentType: 'text/html', body: '<!doctype html><script src="/analytics.js"></script>' },
       [BUNDLE_URL]: { contentType: 'text/javascript', body: script },
       [LIVE_JS_URL]: { contentType: 'text/javascript', body: LIVE_JS }
     }
-    await context.route('**/*', async (route) => {
-      const url = route.request().url()
-      const response = responses[url]
-      if (response) {
-        served.push(url)
-        if (url === LIVE_JS_URL) {
-          liveJsRequested()
-          await released
-        }
-        await route.fulfill({ status: 200, ...response })
-      } else {
-        refused.push(url)
-        await route.abort()
-      }
+    const { served, refused } = await answerOnly(context, responses, async (url) => {
+      if (url !== LIVE_JS_URL) return
+      liveJsRequested()
+      await released
     })
     try {
       const page = await context.newPage()

@@ -38,17 +38,24 @@ const nodeEvents: BuildPlugin = {
   }
 }
 
-/** A page script that runs the browser destination: `entry` and all it imports, analytics-next included, in one file. */
-export async function bundleForBrowser(entry: string): Promise<string> {
+/**
+ * A page script that runs the browser destination: `entry` (a file, or a page's own script and the folder its
+ * imports resolve from) and all it imports, analytics-next included, in one file. `plugins` resolve what the
+ * script imports by another name.
+ */
+export async function bundleForBrowser(
+  entry: string | { contents: string; resolveDir: string },
+  plugins: BuildPlugin[] = []
+): Promise<string> {
   const result = await build({
-    entryPoints: [entry],
+    ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: { ...entry, loader: 'js' as const } }),
     bundle: true,
     write: false,
     platform: 'browser',
     format: 'iife',
     target: 'es2020',
     logLevel: 'silent',
-    plugins: [nodeEvents]
+    plugins: [...plugins, nodeEvents]
   })
   return result.outputFiles[0].text
 }
