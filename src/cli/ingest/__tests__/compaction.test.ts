@@ -231,6 +231,22 @@ function killAt(dir: string, target: string, state: 'whole' | 'torn', seen: () =
   return { kill, step }
 }
 
+/**
+ * Accepts `ids` ten at a time, a little apart, noting each batch in `accepted`, until the kill has been taken; then
+ * lets the stopped compaction settle and closes the pipeline, as the process would have been gone.
+ */
+async function acceptUntilKilled(pipeline: IngestPipeline, ids: string[], accepted: string[], kill: Kill) {
+  for (let i = 0; i < ids.length && !kill.dir; i += 10) {
+    const batch = ids.slice(i, i + 10)
+    await pipeline.accept(batch.map(event), AT)
+    accepted.push(...batch)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  await until(() => kill.dir !== undefined)
+  await pipeline.compacted()
+  await pipeline.close()
+}
+
 describe('a kill at each step of a compaction', () => {
   it.each(RUNNING)('while running, at %s (%s)', async (target, state) => {
     const dir = tempDir('convertro-compact-')
@@ -248,15 +264,7 @@ describe('a kill at each step of a compaction', () => {
     const pipeline = await open(path.join(dir, 'ingest.jsonl'), { limits: { history: 5, compactBytes: 2048 }, step })
     self.pipeline = pipeline
     pipeline.start(route)
-    for (let i = 0; i < ids.length && !kill.dir; i += 10) {
-      const batch = ids.slice(i, i + 10)
-      await pipeline.accept(batch.map(event), AT)
-      accepted.push(...batch)
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-    await until(() => kill.dir !== undefined)
-    await pipeline.compacted()
-    await pipeline.close()
+    await acceptUntilKilled(pipeline, ids, accepted, kill)
     expect(kill.accepted.length).toBeGreaterThan(10)
     await restartFrom(kill)
   })
@@ -318,15 +326,7 @@ describe('a kill at each step of a compaction', () => {
     await pipeline.compacted()
     // A day and an hour later, the old ids have left the window: the next compaction writes the ids file again.
     clock.mockReturnValue(now + 25 * 3600 * 1000)
-    for (let i = 0; i < recent.length && !kill.dir; i += 10) {
-      const batch = recent.slice(i, i + 10)
-      await pipeline.accept(batch.map(event), AT)
-      accepted.push(...batch)
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-    await until(() => kill.dir !== undefined)
-    await pipeline.compacted()
-    await pipeline.close()
+    await acceptUntilKilled(pipeline, recent, accepted, kill)
     await restartFrom(kill)
   })
 })
