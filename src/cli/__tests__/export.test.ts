@@ -3,7 +3,7 @@ import os from 'os'
 import path from 'path'
 import { execFile, execFileSync } from 'child_process'
 import { BROWSER_DESTINATION_DIR, SERVER_DESTINATION_DIR, loadDefinition } from '../destinations'
-import type { Check } from '../export/checks'
+import type { Check, Evidence } from '../export/checks'
 import { LAYOUTS } from '../export/layout'
 import { renderBody } from '../export/pr-body'
 import { runMatrix } from '../lab/matrix'
@@ -422,12 +422,11 @@ describe('export', () => {
       expect(replies(device)).toEqual(['S11', 'S12', 'S15', 'N4', 'N14', 'N16'])
     }, 240_000)
 
-    it('says which checks failed, and ticks no box they were the evidence for', async () => {
+    /** The cloud PR's description for this evidence, from the template, with both destinations as they are. */
+    async function cloudBody(evidence: Evidence): Promise<string> {
       const [definition, other] = await Promise.all(
         [SERVER_DESTINATION_DIR, BROWSER_DESTINATION_DIR].map(loadDefinition)
       )
-      const passed: Check = { command: 'c', ok: true, summary: '1 passed', details: [] }
-      const failed: Check = { command: 'npx jest', ok: false, summary: '3 passed, 2 failed', details: ['failed: a'] }
       const context = {
         mode: 'cloud' as const,
         layout: LAYOUTS.cloud,
@@ -436,8 +435,14 @@ describe('export', () => {
         links: {},
         metadataCommand: 'yarn generate:metadata-payload'
       }
+      return renderBody(PR_TEMPLATE, context, evidence, { at: 'now', revision: 'r', toolchain: 't' })
+    }
+
+    it('says which checks failed, and ticks no box they were the evidence for', async () => {
+      const passed: Check = { command: 'c', ok: true, summary: '1 passed', details: [] }
+      const failed: Check = { command: 'npx jest', ok: false, summary: '3 passed, 2 failed', details: ['failed: a'] }
       const evidence = { unit: failed, validate: passed, endToEnd: passed, domain: { ...failed, command: 'probe' } }
-      const body = renderBody(PR_TEMPLATE, context, evidence, { at: 'now', revision: 'r', toolchain: 't' })
+      const body = await cloudBody(evidence)
       expect(body).toContain('**Not ready: unit tests, domain refusals failed (below).**')
       expect(ticked(body, /Added \[unit tests\]/)).toBe(false)
       expect(ticked(body, /Tested end-to-end/)).toBe(true)
@@ -447,22 +452,11 @@ describe('export', () => {
     })
 
     it('puts the failure matrix of `bin/run scenarios` in the Testing section', async () => {
-      const [definition, other] = await Promise.all(
-        [SERVER_DESTINATION_DIR, BROWSER_DESTINATION_DIR].map(loadDefinition)
-      )
       const passed: Check = { command: 'c', ok: true, summary: '1 passed', details: [] }
       const matrix = renderMatrix(await runMatrix(50)).split('\n')
       const scenarios = { command: 'bin/run scenarios', ok: true, summary: '98 runs', details: [], table: matrix }
-      const context = {
-        mode: 'cloud' as const,
-        layout: LAYOUTS.cloud,
-        definition,
-        other,
-        links: {},
-        metadataCommand: 'yarn generate:metadata-payload'
-      }
       const evidence = { unit: passed, validate: passed, endToEnd: passed, domain: passed, scenarios }
-      const body = renderBody(PR_TEMPLATE, context, evidence, { at: 'now', revision: 'r', toolchain: 't' })
+      const body = await cloudBody(evidence)
       const testing = body.slice(body.indexOf('## Testing'), body.indexOf('Also checked for this description'))
       expect(testing).toContain('- `bin/run scenarios`: 98 runs\n\n' + matrix.join('\n'))
       expect(testing).toContain(
