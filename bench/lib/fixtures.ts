@@ -44,6 +44,23 @@ export const EVENTS: Record<ActionKey, SegmentEvent> = {
   appInstalled: { ...base, type: 'track', event: 'Application Installed' }
 }
 
+/**
+ * Ten events as an app's traffic runs: mostly tracks, an identify, and orders and an install now and then
+ * (orders, the costliest call to build, over-represented rather than under).
+ */
+export const TRAFFIC_MIX: SegmentEvent[] = [
+  EVENTS.trackEvent,
+  EVENTS.identifyUser,
+  EVENTS.trackEvent,
+  EVENTS.orderCompleted,
+  EVENTS.trackEvent,
+  EVENTS.trackEvent,
+  EVENTS.appInstalled,
+  EVENTS.trackEvent,
+  EVENTS.orderCompleted,
+  EVENTS.trackEvent
+]
+
 /** What `Destination.onEvent` takes: the destination settings plus the subscription it runs. */
 export function onEventSettings(
   settings: object,

@@ -14,7 +14,7 @@ import { INGEST_CONCURRENCY, startServer } from '../../src/cli/server/app'
 import type { RunningServer } from '../../src/cli/server/app'
 import type { Config } from '../lib/config'
 import { getJson, request } from '../lib/http'
-import { EVENTS } from '../lib/fixtures'
+import { TRAFFIC_MIX } from '../lib/fixtures'
 import { compare, figure, fmt, median, ratios } from '../lib/stats'
 import type { Row } from '../lib/stats'
 
@@ -25,27 +25,10 @@ const BATCHES_IN_FLIGHT = 4
 const POLL_MS = 2
 const TARGET = 0.5
 
-/**
- * Ten events as an app's traffic runs: mostly tracks, an identify, and orders and an install now and then
- * (orders, the costliest call to build, over-represented rather than under).
- */
-const MIX: SegmentEvent[] = [
-  EVENTS.trackEvent,
-  EVENTS.identifyUser,
-  EVENTS.trackEvent,
-  EVENTS.orderCompleted,
-  EVENTS.trackEvent,
-  EVENTS.trackEvent,
-  EVENTS.appInstalled,
-  EVENTS.trackEvent,
-  EVENTS.orderCompleted,
-  EVENTS.trackEvent
-]
-
 /** `count` events of the mix, each from one of 97 users on their own device, each with its own message id. */
 function trafficOf(count: number): SegmentEvent[] {
   return Array.from({ length: count }, (_, index) => {
-    const template = MIX[index % MIX.length]
+    const template = TRAFFIC_MIX[index % TRAFFIC_MIX.length]
     const user = index % 97
     return {
       ...template,

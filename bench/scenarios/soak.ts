@@ -11,7 +11,7 @@ import { COMPACT_BYTES } from '../../src/cli/ingest/pipeline'
 import { INGEST_CONCURRENCY } from '../../src/cli/server/app'
 import type { Config } from '../lib/config'
 import { getJson, request } from '../lib/http'
-import { EVENTS } from '../lib/fixtures'
+import { TRAFFIC_MIX } from '../lib/fixtures'
 import { fmt } from '../lib/stats'
 import type { Row } from '../lib/stats'
 
@@ -29,26 +29,12 @@ const WINDOW_BYTES_PER_ID = 32
 const IDS_FILE_BYTES_PER_ID = 16
 const MB = 1024 * 1024
 
-/** Ten events as an app's traffic runs, as the ingest scenario sends them. */
-const MIX: SegmentEvent[] = [
-  EVENTS.trackEvent,
-  EVENTS.identifyUser,
-  EVENTS.trackEvent,
-  EVENTS.orderCompleted,
-  EVENTS.trackEvent,
-  EVENTS.trackEvent,
-  EVENTS.appInstalled,
-  EVENTS.trackEvent,
-  EVENTS.orderCompleted,
-  EVENTS.trackEvent
-]
-
 /**
  * Event `index`: one of 97 users, with a message id shaped like the SDKs' (a UUID) and a device id of its own,
  * which its one Convertro call carries as `sid`: the collector's records say which event each call was for.
  */
 function eventOf(index: number): SegmentEvent {
-  const template = MIX[index % MIX.length]
+  const template = TRAFFIC_MIX[index % TRAFFIC_MIX.length]
   const user = index % 97
   return {
     ...template,
