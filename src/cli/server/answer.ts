@@ -1,9 +1,16 @@
 import type { Response } from 'express'
 import type { Answer } from './scenario'
 
+/** Whether the caller gets no answer at all: none comes, or the connection is reset. */
+const unanswered = ({ fault }: Answer) => fault === 'timeout' || fault === 'reset'
+
+/** The status the caller gets, as the collector records it: 0 when it gets none. */
+export const statusSent = (answer: Answer): number => (unanswered(answer) ? 0 : answer.status)
+
 /** An answer in a few words, as the collector's records show it: `429`, `timeout`, `503, after 200 ms`. */
-export function describeAnswer({ status, fault, delayMs }: Answer): string {
-  const what = fault === 'timeout' || fault === 'reset' ? fault : fault ? `${status} ${fault}` : String(status)
+export function describeAnswer(answer: Answer): string {
+  const { status, fault, delayMs } = answer
+  const what = unanswered(answer) ? String(fault) : fault ? `${status} ${fault}` : String(status)
   return delayMs ? `${what}, after ${delayMs} ms` : what
 }
 

@@ -9,7 +9,7 @@ import { readOwnLines, setTornLineAside, writablePath } from '../lib/files'
 import { JSON_DEPTH_LIMIT } from '../lib/json'
 import { WriteHealth } from '../lib/write-health'
 import { ScenarioPlayer } from './scenario'
-import { answerWith, describeAnswer } from './answer'
+import { answerWith, describeAnswer, statusSent } from './answer'
 import { scenarioRoutes } from './scenario-routes'
 
 /** One request Convertro's API received, as the collector recorded it. */
@@ -187,7 +187,7 @@ export class Collector {
     const query = Object.fromEntries(url.searchParams)
     const told = this.scenario.answerFor(req.params.kind, query.typ)
     // Convertro ties every call to a device: without `sid` the call is useless to it.
-    const status = told ? (told.fault === 'timeout' || told.fault === 'reset' ? 0 : told.status) : query.sid ? 200 : 400
+    const status = told ? statusSent(told) : query.sid ? 200 : 400
     const entry: CollectedRequest = {
       id: this.lastId + 1,
       receivedAt: new Date().toISOString(),
