@@ -159,7 +159,11 @@ describe('lines appended while the journal is copied', () => {
     self.pipeline = pipeline
     pipeline.start(route)
     for (let i = 0; i < ids.length; i += 10) await pipeline.accept(ids.slice(i, i + 10).map(event), AT)
-    await until(() => compacted && pipeline.view().backlog.retrying === during.length)
+    // Every copied event done, the appended ones alone waiting for their retry: only they are left to send again.
+    await until(() => {
+      const { retrying, waiting } = pipeline.view().backlog
+      return compacted && retrying === during.length && waiting === during.length
+    })
     await pipeline.close()
     const accepted = lines(journal).flatMap((record) => (record.t === 'accepted' ? [record.id] : []))
     expect(during.filter((id) => accepted.includes(id))).toEqual(during)
