@@ -3,6 +3,7 @@ import definition from '../../src/destinations/convertro'
 import { presetSubscriptions } from '../../src/cli/routing/subscriptions'
 import { TRIGGERS } from '../../src/destinations/convertro/constants'
 import type { Settings } from '../../src/destinations/convertro/generated-types'
+import { callOptions } from '../../src/destinations/convertro/request'
 
 export type ActionKey = keyof typeof TRIGGERS
 export const ACTIONS = Object.keys(TRIGGERS) as ActionKey[]
@@ -83,13 +84,13 @@ export function convertroSettings(action: ActionKey, settings: Settings = SETTIN
 /**
  * The floor: a destination whose actions have exactly our fields (so mapping, validation and the request
  * client cost the same) and whose perform sends the given GETs, built in advance, with the request options ours
- * gives (so the request client does the same work), one after the other, and does nothing else.
+ * gives, from the same function (so the request client does the same work), one after the other, and does
+ * nothing else.
  */
 export function floorDefinition(urls: string | string[]): DestinationDefinition<Settings> {
   const [first, ...rest] = typeof urls === 'string' ? [urls] : urls
   type Request = (url: string, options: object) => Promise<unknown>
-  const options = { method: 'GET', throwHttpErrors: false, redirect: 'manual', skipResponseCloning: true }
-  const send = (request: Request, url: string) => request(url, options)
+  const send = (request: Request, url: string) => request(url, callOptions())
   const actions = Object.fromEntries(
     ACTIONS.map((key) => [
       key,

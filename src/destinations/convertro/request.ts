@@ -6,7 +6,7 @@ import {
   RetryableError,
   getErrorCodeFromHttpStatus
 } from '@segment/actions-core'
-import type { ModifiedResponse, RequestClient } from '@segment/actions-core'
+import type { ModifiedResponse, RequestClient, RequestOptions } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import type { ConvertroCall } from './call'
 import type { Endpoint } from './endpoint'
@@ -41,6 +41,25 @@ function networkError(error: unknown): RetryableError {
     : new RetryableError(`Could not reach Convertro: ${detail}`)
 }
 
+/**
+ * The options of every call to Convertro. The bench's floor sends with these too, so that the request client does the
+ * same work for both.
+ */
+export function callOptions(timeout?: number): RequestOptions {
+  return {
+    method: 'GET',
+    throwHttpErrors: false,
+    // Present even when undefined (actions-core's default then applies): the request client, which copies these
+    // options twice a call, works measurably faster on this shape.
+    timeout,
+    // A redirect would send the event somewhere the settings never named.
+    redirect: 'manual',
+    // actions-core reads the answer into `content` either way; by default it first clones the response (two more
+    // streams per call), in case something reads the body again. Nothing here does: only `content`.
+    skipResponseCloning: true
+  }
+}
+
 const succeeded = (response: ModifiedResponse) => response.status >= 200 && response.status <= 299
 
 /**
@@ -63,16 +82,7 @@ async function sendCalls(
     // Only the request itself is wrapped: an error here means Convertro never answered, so a retry is safe. Any
     // answer, error or not, is kept.
     try {
-      response = await request(url, {
-        method: 'GET',
-        throwHttpErrors: false,
-        timeout,
-        // A redirect would send the event somewhere the settings never named.
-        redirect: 'manual',
-        // actions-core reads the answer into `content` either way; by default it first clones the response (two
-        // more streams per call), in case something reads the body again. Nothing here does: only `content`.
-        skipResponseCloning: true
-      })
+      response = await request(url, callOptions(timeout))
     } catch (error) {
       throw networkError(error)
     }
