@@ -81,16 +81,11 @@ export function convertroSettings(action: ActionKey, settings: Settings = SETTIN
   return onEventSettings(settings, action, preset.subscribe, preset.mapping ?? {})
 }
 
-/**
- * The floor: a destination whose actions have exactly our fields (so mapping, validation and the request
- * client cost the same) and whose perform sends the given GETs, built in advance, with the request options ours
- * gives, from the same function (so the request client does the same work), one after the other, and does
- * nothing else.
- */
-export function floorDefinition(urls: string | string[]): DestinationDefinition<Settings> {
-  const [first, ...rest] = typeof urls === 'string' ? [urls] : urls
-  type Request = (url: string, options: object) => Promise<unknown>
-  const send = (request: Request, url: string) => request(url, callOptions())
+type Request = (url: string, options: object) => Promise<unknown>
+
+/** A destination whose actions have exactly our fields and whose perform makes these calls, one after the other. */
+function floorWith(calls: ((request: Request) => Promise<unknown>)[]): DestinationDefinition<Settings> {
+  const [first, ...rest] = calls
   const actions = Object.fromEntries(
     ACTIONS.map((key) => [
       key,
@@ -101,16 +96,43 @@ export function floorDefinition(urls: string | string[]): DestinationDefinition<
         // One call: the request's promise, as a destination's perform returns it; more: each in turn, as ours sends them.
         perform:
           rest.length === 0
-            ? (request: Request) => send(request, first)
+            ? first
             : async (request: Request) => {
-                const responses = [await send(request, first)]
-                for (const url of rest) responses.push(await send(request, url))
+                const responses = [await first(request)]
+                for (const call of rest) responses.push(await call(request))
                 return responses
               }
       }
     ])
   )
   return { ...definition, name: 'Floor', slug: 'floor', presets: [], actions }
+}
+
+const arrayOf = (urls: string | string[]) => (typeof urls === 'string' ? [urls] : urls)
+
+/**
+ * The floor: a destination whose actions have exactly our fields (so mapping, validation and the request
+ * client cost the same) and whose perform sends the given GETs, built in advance, with the request options ours
+ * gives, from the same function (so the request client does the same work), one after the other, and does
+ * nothing else.
+ */
+export function floorDefinition(urls: string | string[]): DestinationDefinition<Settings> {
+  return floorWith(arrayOf(urls).map((url) => (request: Request) => request(url, callOptions())))
+}
+
+/**
+ * The floor, plus the encoding the contract asks for: each GET's query is encoded by URLSearchParams from the same
+ * values on every event, as ours must encode it, and nothing else is built. Between it and the floor: what the
+ * encoding alone costs; between ours and it: what the destination's own code adds.
+ */
+export function encodingFloorDefinition(urls: string | string[]): DestinationDefinition<Settings> {
+  return floorWith(
+    arrayOf(urls).map((url) => {
+      const at = url.indexOf('?')
+      const [base, values] = [url.slice(0, at), Object.fromEntries(new URLSearchParams(url.slice(at + 1)))]
+      return (request: Request) => request(`${base}?${new URLSearchParams(values)}`, callOptions())
+    })
+  )
 }
 
 /** What the harness needs of a `Destination`, whatever its settings type. */

@@ -2,7 +2,17 @@ import { Destination } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import type { Config } from '../lib/config'
 import { routeHttpsTo, startCollector } from '../lib/answer'
-import { ACTIONS, EVENTS, SETTINGS, convertroSettings, definition, floorDefinition, runEvent } from '../lib/fixtures'
+import {
+  ACTIONS,
+  EVENTS,
+  SETTINGS,
+  convertroSettings,
+  definition,
+  encodingFloorDefinition,
+  floorDefinition,
+  runEvent
+} from '../lib/fixtures'
+import type { EventRunner } from '../lib/fixtures'
 import { compare, figure, fmt, median, ratios } from '../lib/stats'
 import type { Row } from '../lib/stats'
 
@@ -27,10 +37,29 @@ function cases(): Case[] {
   ]
 }
 
+const difference = (a: number, b: number) => `${a >= b ? '+' : '−'}${fmt(Math.abs(a - b))} µs`
+
+/** The encoding floor must send the very URLs ours sends, or it would time other work. */
+async function sendsTheSame(
+  destination: EventRunner,
+  event: SegmentEvent,
+  settings: JSONObject,
+  urls: string[],
+  collector: Awaited<ReturnType<typeof startCollector>>
+) {
+  const before = collector.requests()
+  await runEvent(destination, event, settings)
+  const origin = new URL(urls[0]).origin
+  const sent = collector.lastPaths(collector.requests() - before).map((path) => `${origin}${path}`)
+  if (JSON.stringify(sent) !== JSON.stringify(urls)) throw new Error(`The encoding floor sent ${sent.join(', ')}`)
+}
+
 /**
  * Each action's event through `Destination.onEvent` (subscription match, mapping, schema validation, the
  * request client) to a local Convertro collector, against the floor: the same fields and the same path,
- * sending the very calls ours sends for the event. The difference is what building them costs per event.
+ * sending the very calls ours sends for the event. The difference is what building them costs per event. A second
+ * floor also encodes each query with URLSearchParams, as the contract asks: it splits that cost into the
+ * encoding's and the rest of the destination's.
  */
 export async function perEvent(cfg: Config): Promise<Row[]> {
   const origin = `https://${SETTINGS.domain}`
@@ -40,31 +69,42 @@ export async function perEvent(cfg: Config): Promise<Row[]> {
   const rows: Row[] = []
   try {
     for (const { name, event, settings } of cases()) {
-      // The floor sends exactly the calls ours sends for this event, so only building them differs.
+      // The floors send exactly the calls ours sends for this event, so only building them differs.
       const before = collector.requests()
       await runEvent(ours, event, settings)
       const calls = collector.requests() - before
-      const floor = new Destination(floorDefinition(collector.lastPaths(calls).map((path) => `${origin}${path}`)))
+      const urls = collector.lastPaths(calls).map((path) => `${origin}${path}`)
+      const floor = new Destination(floorDefinition(urls))
+      const encoding = new Destination(encodingFloorDefinition(urls))
+      await sendsTheSame(encoding, event, settings, urls, collector)
       const latency = await compare(
         {
           ours: () => runEvent(ours, event, settings),
-          floor: () => runEvent(floor, event, settings)
+          floor: () => runEvent(floor, event, settings),
+          encoding: () => runEvent(encoding, event, settings)
         },
         cfg
       )
-      const oursUs = median(latency.ours) * 1000
-      const floorUs = median(latency.floor) * 1000
+      const [oursUs, floorUs, encodingUs] = [latency.ours, latency.floor, latency.encoding].map((l) => median(l) * 1000)
       const each = calls > 1 ? ` (${calls} calls each)` : ''
+      const label = `${name}${calls > 1 ? `, ${calls} calls` : ''}`
       rows.push(
         figure(
           'per-event',
-          `${name}${calls > 1 ? `, ${calls} calls` : ''} / floor`,
+          `${label} / floor`,
           ratios(latency.ours, latency.floor),
           '×',
-          `${fmt(oursUs)} µs vs ${fmt(floorUs)} µs per event${each} (${oursUs >= floorUs ? '+' : '−'}${fmt(
-            Math.abs(oursUs - floorUs)
-          )} µs)`,
+          `${fmt(oursUs)} µs vs ${fmt(floorUs)} µs per event${each} (${difference(oursUs, floorUs)})`,
           { label: `≤ ${TARGET}×`, met: (ratio) => ratio <= TARGET }
+        ),
+        figure(
+          'per-event',
+          `${label} / floor + encoding`,
+          ratios(latency.ours, latency.encoding),
+          '×',
+          `${fmt(oursUs)} µs vs ${fmt(encodingUs)} µs (${difference(oursUs, encodingUs)}); the encoding alone: ${fmt(
+            median(ratios(latency.encoding, latency.floor))
+          )}× the floor (${difference(encodingUs, floorUs)})`
         )
       )
     }
