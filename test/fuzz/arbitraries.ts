@@ -170,7 +170,8 @@ const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?$/)
 
 /**
  * Hosts the contract names: addresses that are not public in each spelling a URL parser accepts (loopback,
- * private, link-local, unique-local, unspecified, multicast), this machine by name, and public ones beside them.
+ * private, link-local, unique-local, unspecified, multicast), the IPv6 addresses a translator turns into such an
+ * address, this machine by name, and public ones beside them.
  */
 const namedHost = fc.constantFrom(
   '127.0.0.1',
@@ -193,6 +194,14 @@ const namedHost = fc.constantFrom(
   '[::]',
   '224.0.0.1',
   '[ff02::1]',
+  '[64:ff9b::127.0.0.1]',
+  '[64:ff9b::a00:1]',
+  '[2002:c0a8:1::]',
+  '[::127.0.0.1]',
+  '[64:ff9b:1::808:808]',
+  '[2001:0:4136:e378:8000:63bf:3fff:fdd2]',
+  '[64:ff9b::8.8.8.8]',
+  '[2002:808:808::1]',
   'localhost',
   'LOCALHOST',
   'foo.localhost',

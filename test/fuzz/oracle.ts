@@ -187,19 +187,36 @@ function isCanonicalNumber(s: string): boolean {
 }
 
 /**
+ * The IPv4 address an IPv6 address reaches through a translator: IPv4-mapped (`::ffff:a.b.c.d`), NAT64
+ * (`64:ff9b::a.b.c.d`), 6to4 (`2002:aabb:ccdd::`); or `'refused'` for the ranges whose IPv4 host cannot be read
+ * off the address and is never a Convertro host (IPv4-compatible `::a.b.c.d`, NAT64 for local use, Teredo).
+ */
+function translatedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | 'refused' | undefined {
+  const parts = address.parts
+  const ipv4 = (high: number, low: number) => new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff])
+  if (address.isIPv4MappedAddress()) return address.toIPv4Address()
+  if (parts.slice(0, 6).every((part) => part === 0)) return 'refused'
+  if (parts[0] === 0x64 && parts[1] === 0xff9b && parts.slice(2, 6).every((part) => part === 0)) {
+    return ipv4(parts[6], parts[7])
+  }
+  if (parts[0] === 0x64 && parts[1] === 0xff9b && parts[2] === 1) return 'refused'
+  if (parts[0] === 0x2002) return ipv4(parts[1], parts[2])
+  if (parts[0] === 0x2001 && parts[1] === 0) return 'refused'
+  return undefined
+}
+
+/**
  * A host the URL parser gave (IPv6 in brackets) that is this machine or a network that is not public: by name
- * (`localhost`, `*.localhost`), or by the address's range, an IPv4-mapped IPv6 address by its IPv4 address.
+ * (`localhost`, `*.localhost`), or by the address's range, an IPv6 address that reaches an IPv4 one by that one's.
  */
 function isNotPublic(hostname: string): boolean {
   if (hostname === 'localhost' || hostname.endsWith('.localhost')) return true
   const bare = hostname.replace(/^\[(.*)\]$/, '$1')
   if (!ipaddr.isValid(bare)) return false
   const address = ipaddr.parse(bare)
-  const range =
-    address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
-      ? (address as ipaddr.IPv6).toIPv4Address().range()
-      : address.range()
-  return NOT_PUBLIC_RANGES.has(range)
+  const translated = address.kind() === 'ipv6' ? translatedIPv4(address as ipaddr.IPv6) : undefined
+  if (translated === 'refused') return true
+  return NOT_PUBLIC_RANGES.has((translated ?? address).range())
 }
 
 /** The origin calls go to for a `domain` setting, or why it is invalid. */

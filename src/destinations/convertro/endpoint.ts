@@ -27,12 +27,8 @@ const IPV6 = /^\[[0-9a-f:.]+\]$/i
 // scheme://authority with at most a bare trailing slash: anything after it is a path, query or fragment.
 const DOMAIN = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/?#]*)\/?$/i
 
-/**
- * Addresses that are not public: the destination runs in Segment's infrastructure, where they would reach
- * Segment's own network. IPv4-mapped IPv6 addresses (`::ffff:127.0.0.1`) match their IPv4 range.
- */
-const NOT_PUBLIC = new BlockList()
-for (const [network, prefix] of [
+/** IPv4 networks that are not public. */
+const IPV4_NOT_PUBLIC = [
   ['0.0.0.0', 8], // unspecified, "this network"
   ['10.0.0.0', 8], // private
   ['100.64.0.0', 10], // carrier-grade NAT
@@ -41,12 +37,30 @@ for (const [network, prefix] of [
   ['172.16.0.0', 12], // private
   ['192.168.0.0', 16], // private
   ['224.0.0.0', 4] // multicast
-] as const) {
+] as const
+
+/** An IPv4 address as the two 16-bit groups of an IPv6 address that embeds it. */
+function ipv4Groups(address: string): string {
+  const [a, b, c, d] = address.split('.').map(Number)
+  return `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+}
+
+/**
+ * Addresses that are not public: the destination runs in Segment's infrastructure, where they would reach
+ * Segment's own network. IPv4-mapped IPv6 addresses (`::ffff:127.0.0.1`) match their IPv4 range, and so do the
+ * IPv6 addresses a translator turns into the IPv4 address they embed: NAT64 (`64:ff9b::127.0.0.1`) and 6to4
+ * (`2002:7f00:1::`).
+ */
+const NOT_PUBLIC = new BlockList()
+for (const [network, prefix] of IPV4_NOT_PUBLIC) {
   NOT_PUBLIC.addSubnet(network, prefix, 'ipv4')
+  NOT_PUBLIC.addSubnet(`64:ff9b::${ipv4Groups(network)}`, 96 + prefix, 'ipv6')
+  NOT_PUBLIC.addSubnet(`2002:${ipv4Groups(network)}::`, 16 + prefix, 'ipv6')
 }
 for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
+  ['::', 96], // unspecified, loopback (::1), and the deprecated IPv4-compatible addresses (::127.0.0.1)
+  ['64:ff9b:1::', 48], // NAT64 for a network's own use
+  ['2001::', 32], // Teredo: a tunnel to an IPv4 address the address hides
   ['fc00::', 7], // unique-local
   ['fe80::', 10], // link-local
   ['ff00::', 8] // multicast

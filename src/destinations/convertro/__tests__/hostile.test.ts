@@ -187,6 +187,19 @@ const PUBLIC_HOSTS_ONLY: [domain: string, outcome: string | RegExp][] = [
   // Multicast.
   ['224.0.0.1', NOT_PUBLIC],
   ['[ff02::1]', NOT_PUBLIC],
+  // IPv6 addresses a translator turns into an IPv4 address: refused when that address is not public.
+  ['[64:ff9b::127.0.0.1]', NOT_PUBLIC],
+  ['[64:ff9b::a00:1]', NOT_PUBLIC],
+  ['[64:ff9b::a9fe:a9fe]', NOT_PUBLIC],
+  ['[64:ff9b::8.8.8.8]', 'https://[64:ff9b::808:808]'],
+  ['[2002:7f00:1::1]', NOT_PUBLIC],
+  ['[2002:c0a8:101::]', NOT_PUBLIC],
+  ['[2002:808:808::1]', 'https://[2002:808:808::1]'],
+  ['[::127.0.0.1]', NOT_PUBLIC],
+  ['[::808:808]', NOT_PUBLIC],
+  ['[64:ff9b:1::808:808]', NOT_PUBLIC],
+  ['[2001:0:4136:e378:8000:63bf:3fff:fdd2]', NOT_PUBLIC],
+  ['[2001:4860:4860::8888]', 'https://[2001:4860:4860::8888]'],
   // This machine by name.
   ['localhost', NOT_PUBLIC],
   ['LOCALHOST', NOT_PUBLIC],
