@@ -34,7 +34,9 @@ describe('Journal', () => {
     )
     await journal.append(accepted('a'))
     // A full disk: part of the text reaches the file, then the write fails.
-    const handle = Object.getPrototypeOf(await fs.promises.open(file, 'r')) as fs.promises.FileHandle
+    const probe = await fs.promises.open(file, 'r')
+    const handle = Object.getPrototypeOf(probe) as fs.promises.FileHandle
+    await probe.close()
     const writeFile = handle.writeFile
     const spy = jest
       .spyOn(handle, 'writeFile')
