@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'util'
 import { Destination } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import type { Config } from '../lib/config'
@@ -39,21 +40,6 @@ function cases(): Case[] {
 
 const difference = (a: number, b: number) => `${a >= b ? '+' : '−'}${fmt(Math.abs(a - b))} µs`
 
-/** The encoding floor must send the very URLs ours sends, or it would time other work. */
-async function sendsTheSame(
-  destination: EventRunner,
-  event: SegmentEvent,
-  settings: JSONObject,
-  urls: string[],
-  collector: Awaited<ReturnType<typeof startCollector>>
-) {
-  const before = collector.requests()
-  await runEvent(destination, event, settings)
-  const origin = new URL(urls[0]).origin
-  const sent = collector.lastPaths(collector.requests() - before).map((path) => `${origin}${path}`)
-  if (JSON.stringify(sent) !== JSON.stringify(urls)) throw new Error(`The encoding floor sent ${sent.join(', ')}`)
-}
-
 /**
  * Each action's event through `Destination.onEvent` (subscription match, mapping, schema validation, the
  * request client) to a local Convertro collector, against the floor: the same fields and the same path,
@@ -70,13 +56,18 @@ export async function perEvent(cfg: Config): Promise<Row[]> {
   try {
     for (const { name, event, settings } of cases()) {
       // The floors send exactly the calls ours sends for this event, so only building them differs.
-      const before = collector.requests()
-      await runEvent(ours, event, settings)
-      const calls = collector.requests() - before
-      const urls = collector.lastPaths(calls).map((path) => `${origin}${path}`)
+      const sent = async (destination: EventRunner) => {
+        const before = collector.requests()
+        await runEvent(destination, event, settings)
+        return collector.lastPaths(collector.requests() - before).map((path) => `${origin}${path}`)
+      }
+      const urls = await sent(ours)
+      const calls = urls.length
       const floor = new Destination(floorDefinition(urls))
       const encoding = new Destination(encodingFloorDefinition(urls))
-      await sendsTheSame(encoding, event, settings, urls, collector)
+      // Re-encoded, the query must come out as ours sent it, or the encoding floor would time other work.
+      const reEncoded = await sent(encoding)
+      if (!isDeepStrictEqual(reEncoded, urls)) throw new Error(`The encoding floor sent ${reEncoded.join(', ')}`)
       const latency = await compare(
         {
           ours: () => runEvent(ours, event, settings),
