@@ -173,10 +173,23 @@ function chosenChromium(): Promise<ChromiumChoice> {
   return Promise.resolve(choice)
 }
 
-/** Launches real headless Chromium, failing loudly (never skipping) when none starts. */
+/** A launch whose browser process a signal ended before it answered (`signal=SIGSEGV` in playwright's call log). */
+const KILLED_AT_LAUNCH = /process did exit: exitCode=null, signal=SIG[A-Z]+/
+
+/**
+ * Launches real headless Chromium, failing loudly (never skipping) when none starts. The packaged Chromium now and
+ * then dies on start (SIGSEGV) on a busy machine, taking a whole suite's set-up with it: such a launch is tried once
+ * more, as a new process; any other failure, or a second crash, fails.
+ */
 export async function launchChromium(): Promise<Browser> {
   const { path: executablePath } = await chosenChromium()
-  return chromium.launch({ executablePath, args: ARGS, timeout: LAUNCH_TIMEOUT })
+  const launch = () => chromium.launch({ executablePath, args: ARGS, timeout: LAUNCH_TIMEOUT })
+  try {
+    return await launch()
+  } catch (error) {
+    if (!KILLED_AT_LAUNCH.test(String(error))) throw error
+    return launch()
+  }
 }
 
 /**
